@@ -1,0 +1,60 @@
+//! The command line. Every flag also reads a `DEXMON_*` environment variable.
+
+use clap::{Parser, ValueEnum};
+
+/// dexmon watches Solana DEX pools in real time and publishes every pool's price and every
+/// profitable arbitrage over WebSocket, REST and a live dashboard.
+///
+/// With no flags it needs no network and no config, and serves http://localhost:8080.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "monitor", version, about, long_about)]
+pub struct Cli {
+    /// Address to serve HTTP, WebSocket (/ws) and the dashboard on.
+    #[arg(
+        long,
+        env = "DEXMON_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub listen: String,
+
+    /// Log filter, in `tracing` EnvFilter syntax (for example `info,monitor=debug`).
+    #[arg(
+        long,
+        env = "DEXMON_LOG",
+        default_value = "info",
+        value_name = "FILTER"
+    )]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, env = "DEXMON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let cli = Cli::try_parse_from(["monitor"]).unwrap();
+        assert_eq!(cli.listen, "127.0.0.1:8080");
+        assert_eq!(cli.log_format, LogFormat::Text);
+    }
+}

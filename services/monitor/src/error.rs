@@ -1,0 +1,17 @@
+//! Errors that stop the monitor from starting or running.
+
+use std::io;
+
+/// A fatal error of the service. Recoverable problems (bad accounts, broken clients, source
+/// outages) are reported through logs, metrics and the `logs` channel instead.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("runtime failure")]
+    Runtime(#[source] io::Error),
+}

@@ -1,0 +1,106 @@
+//! The real `monitor` binary as a process: it starts with no configuration, serves
+//! `GET /health`, and exits cleanly on Ctrl-C (SIGINT).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Starts the monitor on an ephemeral port and returns it with the address it logged.
+fn start() -> (Child, String, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_monitor"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("DEXMON_LISTEN")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn monitor");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let addr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("monitor logged nothing");
+        if let Some(rest) = line.split("addr=").nth(1) {
+            break rest.split_whitespace().next().expect("address").to_owned();
+        }
+    };
+    (child, addr, rx)
+}
+
+fn http_get(addr: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    response
+}
+
+#[test]
+fn serves_health_and_shuts_down_on_ctrl_c() {
+    let (mut child, addr, logs) = start();
+    let response = http_get(&addr, "/health");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""status":"ok""#), "{response}");
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert!(exit.success(), "monitor exited with {exit}");
+    let rest: Vec<String> = logs.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("shut down cleanly")),
+        "{rest:#?}"
+    );
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_monitor"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "DEXMON_LISTEN",
+        "--log",
+        "--log-format",
+        "--version",
+    ] {
+        assert!(help.contains(flag), "--help does not mention {flag}");
+    }
+}
+
+#[test]
+fn bad_listen_address_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_monitor"))
+        .args(["--listen", "not-an-address"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot listen on not-an-address"),
+        "{stderr}"
+    );
+}
