@@ -1,0 +1,178 @@
+//! Accounts delivered by JSON-RPC: the base64 `getMultipleAccounts` / `getAccountInfo`
+//! shapes, and (with the `account-decoder` feature) solana-account-decoder's `UiAccount`.
+//!
+//! This path allocates (it owns the decoded bytes); the views then borrow from them.
+
+use base64::Engine as _;
+use serde::Deserialize;
+use solana_pubkey::Pubkey;
+
+/// Why an RPC payload could not be turned into accounts.
+#[derive(Debug, thiserror::Error)]
+pub enum RpcDecodeError {
+    #[error("invalid JSON-RPC response: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("JSON-RPC error {code}: {message}")]
+    Rpc { code: i64, message: String },
+    #[error("unsupported account data encoding {0:?} (request base64)")]
+    Encoding(String),
+    #[error("invalid base64 account data: {0}")]
+    Base64(#[from] base64::DecodeError),
+    #[error("invalid owner {0:?}")]
+    Owner(String),
+    #[error("account data is {actual} bytes but space says {space}")]
+    SpaceMismatch { space: u64, actual: usize },
+}
+
+/// One account as JSON-RPC returns it, with its data decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RpcAccount {
+    pub lamports: u64,
+    pub owner: Pubkey,
+    pub data: Vec<u8>,
+    pub executable: bool,
+    pub rent_epoch: u64,
+}
+
+impl RpcAccount {
+    /// Decodes the account's data with [`crate::decode_account`].
+    ///
+    /// # Errors
+    /// As [`crate::decode_account`].
+    pub fn decode(&self) -> Result<crate::DecodedAccount<'_>, crate::DecodeError> {
+        crate::decode_account(&self.owner, &self.data)
+    }
+}
+
+/// The `result` of `getMultipleAccounts`: the slot it was read at and one entry per requested
+/// address, `None` where the account does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultipleAccounts {
+    pub slot: u64,
+    pub accounts: Vec<Option<RpcAccount>>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    result: Option<ResultBody>,
+    error: Option<RpcErrorBody>,
+}
+
+#[derive(Deserialize)]
+struct RpcErrorBody {
+    code: i64,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct ResultBody {
+    context: Context,
+    value: Vec<Option<WireAccount>>,
+}
+
+#[derive(Deserialize)]
+struct Context {
+    slot: u64,
+}
+
+/// The JSON shape of one account (`encoding: "base64"`), as RPC nodes and
+/// `solana account --output json` print it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WireAccount {
+    pub lamports: u64,
+    pub data: (String, String),
+    pub owner: String,
+    pub executable: bool,
+    /// Printed as a number that can exceed 2^53 (`u64::MAX`); parsed exactly.
+    pub rent_epoch: u64,
+    #[serde(default)]
+    pub space: Option<u64>,
+}
+
+impl WireAccount {
+    /// Decodes the base64 data and the owner.
+    ///
+    /// # Errors
+    /// A non-base64 encoding, invalid base64, an invalid owner, or data whose length
+    /// disagrees with `space`.
+    pub fn into_account(self) -> Result<RpcAccount, RpcDecodeError> {
+        let (payload, encoding) = self.data;
+        if encoding != "base64" {
+            return Err(RpcDecodeError::Encoding(encoding));
+        }
+        let data = base64::engine::general_purpose::STANDARD.decode(payload.as_bytes())?;
+        if let Some(space) = self.space
+            && u64::try_from(data.len()).ok() != Some(space)
+        {
+            return Err(RpcDecodeError::SpaceMismatch {
+                space,
+                actual: data.len(),
+            });
+        }
+        let owner = self
+            .owner
+            .parse()
+            .map_err(|_| RpcDecodeError::Owner(self.owner.clone()))?;
+        Ok(RpcAccount {
+            lamports: self.lamports,
+            owner,
+            data,
+            executable: self.executable,
+            rent_epoch: self.rent_epoch,
+        })
+    }
+}
+
+/// Parses a complete `getMultipleAccounts` JSON-RPC response (base64 encoding).
+///
+/// # Errors
+/// Invalid JSON, an RPC `error` object, or any account that fails
+/// [`WireAccount::into_account`].
+pub fn parse_get_multiple_accounts(json: &[u8]) -> Result<MultipleAccounts, RpcDecodeError> {
+    let envelope: Envelope = serde_json::from_slice(json)?;
+    if let Some(error) = envelope.error {
+        return Err(RpcDecodeError::Rpc {
+            code: error.code,
+            message: error.message,
+        });
+    }
+    let body = envelope.result.ok_or(RpcDecodeError::Rpc {
+        code: 0,
+        message: "response has neither result nor error".to_owned(),
+    })?;
+    let accounts = body
+        .value
+        .into_iter()
+        .map(|entry| entry.map(WireAccount::into_account).transpose())
+        .collect::<Result<_, _>>()?;
+    Ok(MultipleAccounts {
+        slot: body.context.slot,
+        accounts,
+    })
+}
+
+/// Turns a solana-account-decoder `UiAccount` (binary encodings) into an [`RpcAccount`].
+///
+/// # Errors
+/// JSON-parsed encodings, which carry no raw bytes, and invalid owners or data.
+#[cfg(feature = "account-decoder")]
+pub fn from_ui_account(
+    account: &solana_account_decoder::UiAccount,
+) -> Result<RpcAccount, RpcDecodeError> {
+    let owner = account
+        .owner
+        .parse()
+        .map_err(|_| RpcDecodeError::Owner(account.owner.clone()))?;
+    let data = account
+        .data
+        .decode()
+        .ok_or_else(|| RpcDecodeError::Encoding(format!("{:?}", account.data)))?;
+    Ok(RpcAccount {
+        lamports: account.lamports,
+        owner,
+        data,
+        executable: account.executable,
+        rent_epoch: account.rent_epoch,
+    })
+}

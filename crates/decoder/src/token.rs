@@ -1,0 +1,459 @@
+//! SPL Token and Token-2022 token accounts (vault balances) and mints (decimals), with the
+//! Token-2022 transfer-fee configuration.
+//!
+//! Layout: spl-token `state.rs` (`Account` 165 bytes, `Mint` 82 bytes, `COption` tags are
+//! 4-byte little-endian 0 or 1) and spl-token-2022 `extension/mod.rs`: an account with
+//! extensions keeps the base layout (a mint's is padded to 165 bytes), then one account-type
+//! byte (1 mint, 2 account), then type-length-value entries (`u16` type, `u16` length).
+
+use solana_pubkey::Pubkey;
+
+use crate::read::{pubkey_at, u8_at, u16_at, u32_at, u64_at};
+use crate::view::invalid;
+use crate::{AccountKind, DecodeError, ExpectedLength, SPL_TOKEN, SPL_TOKEN_2022};
+
+/// Length of a base token account.
+pub const ACCOUNT_LEN: usize = 165;
+/// Length of a base mint.
+pub const MINT_LEN: usize = 82;
+/// Length of a multisig account (neither a token account nor a mint).
+pub const MULTISIG_LEN: usize = 355;
+const ACCOUNT_TYPE_OFFSET: usize = 165;
+const TLV_START: usize = 166;
+const ACCOUNT_TYPE_MINT: u8 = 1;
+const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
+const EXTENSION_TRANSFER_FEE_CONFIG: u16 = 1;
+const EXTENSION_TRANSFER_FEE_AMOUNT: u16 = 2;
+/// Transfer fees are in basis points.
+pub const MAX_FEE_BASIS_POINTS: u16 = 10_000;
+
+/// Which token program owns an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProgram {
+    Token,
+    Token2022,
+}
+
+impl TokenProgram {
+    /// The program for this owner, if it is a token program.
+    pub fn from_owner(owner: &Pubkey) -> Option<Self> {
+        if *owner == SPL_TOKEN {
+            Some(Self::Token)
+        } else if *owner == SPL_TOKEN_2022 {
+            Some(Self::Token2022)
+        } else {
+            None
+        }
+    }
+
+    pub const fn id(self) -> Pubkey {
+        match self {
+            Self::Token => SPL_TOKEN,
+            Self::Token2022 => SPL_TOKEN_2022,
+        }
+    }
+}
+
+/// The state of a token account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountState {
+    Initialized,
+    Frozen,
+}
+
+/// A transfer fee in force from an epoch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TransferFee {
+    pub epoch: u64,
+    pub maximum_fee: u64,
+    pub transfer_fee_basis_points: u16,
+}
+
+impl TransferFee {
+    /// The fee Token-2022 withholds from a transfer of `amount`: the basis points of it,
+    /// rounded up, capped at `maximum_fee` (`TransferFee::calculate_fee`).
+    pub fn fee(&self, amount: u64) -> u64 {
+        if self.transfer_fee_basis_points == 0 || amount == 0 {
+            return 0;
+        }
+        let numerator = u128::from(amount) * u128::from(self.transfer_fee_basis_points);
+        let fee = numerator.div_ceil(u128::from(MAX_FEE_BASIS_POINTS));
+        u64::try_from(fee).unwrap_or(u64::MAX).min(self.maximum_fee)
+    }
+}
+
+/// Token-2022 `TransferFeeConfig` of a mint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferFeeConfig {
+    pub transfer_fee_config_authority: Option<Pubkey>,
+    pub withdraw_withheld_authority: Option<Pubkey>,
+    pub withheld_amount: u64,
+    pub older_transfer_fee: TransferFee,
+    pub newer_transfer_fee: TransferFee,
+}
+
+impl TransferFeeConfig {
+    /// The fee schedule in force at `epoch`.
+    pub fn fee_at(&self, epoch: u64) -> &TransferFee {
+        if epoch >= self.newer_transfer_fee.epoch {
+            &self.newer_transfer_fee
+        } else {
+            &self.older_transfer_fee
+        }
+    }
+}
+
+fn coption_tag(
+    kind: AccountKind,
+    field: &'static str,
+    data: &[u8],
+    at: usize,
+) -> Result<bool, DecodeError> {
+    match u32_at(data, at) {
+        0 => Ok(false),
+        1 => Ok(true),
+        tag => Err(invalid(kind, field, tag, "a COption tag must be 0 or 1")),
+    }
+}
+
+fn coption_pubkey(data: &[u8], at: usize) -> Option<Pubkey> {
+    (u32_at(data, at) == 1).then(|| pubkey_at(data, at + 4))
+}
+
+fn optional_nonzero_pubkey(data: &[u8], at: usize) -> Option<Pubkey> {
+    let key = pubkey_at(data, at);
+    (key != Pubkey::default()).then_some(key)
+}
+
+/// Walks Token-2022 extensions the way the program does (`get_tlv_indices` and its caller):
+/// fewer than two bytes left, or an `Uninitialized` (0) type, ends the list; otherwise the
+/// header and value must fit. Returns the first value of `wanted`, if any.
+fn find_extension(
+    kind: AccountKind,
+    data: &[u8],
+    wanted: u16,
+) -> Result<Option<&[u8]>, DecodeError> {
+    let mut at = TLV_START;
+    let mut found = None;
+    while at + 2 <= data.len() {
+        let ext_type = u16_at(data, at);
+        if ext_type == 0 {
+            break;
+        }
+        if at + 4 > data.len() {
+            return Err(invalid(
+                kind,
+                "extension header",
+                i128::from(ext_type),
+                "cut short",
+            ));
+        }
+        let len = usize::from(u16_at(data, at + 2));
+        let value = data.get(at + 4..at + 4 + len).ok_or_else(|| {
+            invalid(
+                kind,
+                "extension length",
+                len as i128,
+                "runs past the end of the account",
+            )
+        })?;
+        if ext_type == wanted && found.is_none() {
+            found = Some(value);
+        }
+        at += 4 + len;
+    }
+    Ok(found)
+}
+
+/// Checks a Token-2022 account with extensions: its account-type byte and TLV entries.
+fn check_extended(kind: AccountKind, data: &[u8], account_type: u8) -> Result<(), DecodeError> {
+    let actual = u8_at(data, ACCOUNT_TYPE_OFFSET);
+    if actual != account_type {
+        return Err(invalid(
+            kind,
+            "account_type",
+            actual,
+            "does not match the account kind",
+        ));
+    }
+    find_extension(kind, data, u16::MAX).map(|_| ())
+}
+
+/// A zero-copy view of an SPL Token or Token-2022 token account.
+#[derive(Clone, Copy)]
+pub struct TokenAccount<'a> {
+    data: &'a [u8],
+    program: TokenProgram,
+}
+
+impl<'a> TokenAccount<'a> {
+    pub const KIND: AccountKind = AccountKind::TokenAccount;
+
+    /// Decodes a token account owned by `owner` (SPL Token or Token-2022).
+    ///
+    /// # Errors
+    /// [`DecodeError::WrongOwner`] for another owner; [`DecodeError::WrongLength`] for a
+    /// length that is not a token account's; [`DecodeError::InvalidField`] for an
+    /// uninitialized account, a bad `COption` tag, or malformed extensions.
+    #[inline]
+    pub fn from_account(owner: &Pubkey, data: &'a [u8]) -> Result<Self, DecodeError> {
+        let program = TokenProgram::from_owner(owner).ok_or(DecodeError::WrongOwner {
+            kind: Self::KIND,
+            expected: SPL_TOKEN,
+            actual: *owner,
+        })?;
+        Self::from_bytes(program, data)
+    }
+
+    /// Decodes a token account of a known token program.
+    ///
+    /// # Errors
+    /// As [`Self::from_account`], without the owner check.
+    #[inline]
+    pub fn from_bytes(program: TokenProgram, data: &'a [u8]) -> Result<Self, DecodeError> {
+        let kind = Self::KIND;
+        let length_ok = match program {
+            TokenProgram::Token => data.len() == ACCOUNT_LEN,
+            TokenProgram::Token2022 => data.len() >= ACCOUNT_LEN && data.len() != MULTISIG_LEN,
+        };
+        if !length_ok {
+            let expected = match program {
+                TokenProgram::Token => ExpectedLength::Exactly(ACCOUNT_LEN),
+                TokenProgram::Token2022 => ExpectedLength::AtLeast(ACCOUNT_LEN),
+            };
+            return Err(DecodeError::WrongLength {
+                kind,
+                expected,
+                actual: data.len(),
+            });
+        }
+        match u8_at(data, 108) {
+            1 | 2 => {}
+            0 => return Err(invalid(kind, "state", 0, "uninitialized")),
+            s => return Err(invalid(kind, "state", s, "not an AccountState")),
+        }
+        coption_tag(kind, "delegate", data, 72)?;
+        coption_tag(kind, "is_native", data, 109)?;
+        coption_tag(kind, "close_authority", data, 129)?;
+        if data.len() > ACCOUNT_LEN {
+            check_extended(kind, data, ACCOUNT_TYPE_ACCOUNT)?;
+        }
+        Ok(Self { data, program })
+    }
+
+    pub fn bytes(&self) -> &'a [u8] {
+        self.data
+    }
+    pub fn program(&self) -> TokenProgram {
+        self.program
+    }
+    pub fn mint(&self) -> Pubkey {
+        pubkey_at(self.data, 0)
+    }
+    pub fn owner(&self) -> Pubkey {
+        pubkey_at(self.data, 32)
+    }
+    /// The balance, in base units.
+    pub fn amount(&self) -> u64 {
+        u64_at(self.data, 64)
+    }
+    pub fn delegate(&self) -> Option<Pubkey> {
+        coption_pubkey(self.data, 72)
+    }
+    pub fn state(&self) -> AccountState {
+        if u8_at(self.data, 108) == 2 {
+            AccountState::Frozen
+        } else {
+            AccountState::Initialized
+        }
+    }
+    /// For wrapped SOL accounts: the rent-exempt reserve.
+    pub fn is_native(&self) -> Option<u64> {
+        (u32_at(self.data, 109) == 1).then(|| u64_at(self.data, 113))
+    }
+    pub fn delegated_amount(&self) -> u64 {
+        u64_at(self.data, 121)
+    }
+    pub fn close_authority(&self) -> Option<Pubkey> {
+        coption_pubkey(self.data, 129)
+    }
+    /// Token-2022: fees withheld in this account (`TransferFeeAmount`), if it has the extension.
+    pub fn withheld_transfer_fee(&self) -> Option<u64> {
+        find_extension(Self::KIND, self.data, EXTENSION_TRANSFER_FEE_AMOUNT)
+            .ok()
+            .flatten()
+            .map(|v| u64_at(v, 0))
+    }
+}
+
+impl std::fmt::Debug for TokenAccount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAccount")
+            .field("program", &self.program)
+            .field("mint", &self.mint())
+            .field("owner", &self.owner())
+            .field("amount", &self.amount())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A zero-copy view of an SPL Token or Token-2022 mint.
+#[derive(Clone, Copy)]
+pub struct Mint<'a> {
+    data: &'a [u8],
+    program: TokenProgram,
+}
+
+impl<'a> Mint<'a> {
+    pub const KIND: AccountKind = AccountKind::Mint;
+
+    /// Decodes a mint owned by `owner` (SPL Token or Token-2022).
+    ///
+    /// # Errors
+    /// [`DecodeError::WrongOwner`] for another owner; [`DecodeError::WrongLength`];
+    /// [`DecodeError::InvalidField`] for an uninitialized mint, a bad `COption` tag, or
+    /// malformed extensions.
+    #[inline]
+    pub fn from_account(owner: &Pubkey, data: &'a [u8]) -> Result<Self, DecodeError> {
+        let program = TokenProgram::from_owner(owner).ok_or(DecodeError::WrongOwner {
+            kind: Self::KIND,
+            expected: SPL_TOKEN,
+            actual: *owner,
+        })?;
+        Self::from_bytes(program, data)
+    }
+
+    /// Decodes a mint of a known token program.
+    ///
+    /// # Errors
+    /// As [`Self::from_account`], without the owner check.
+    #[inline]
+    pub fn from_bytes(program: TokenProgram, data: &'a [u8]) -> Result<Self, DecodeError> {
+        let kind = Self::KIND;
+        let length_ok = match program {
+            TokenProgram::Token => data.len() == MINT_LEN,
+            TokenProgram::Token2022 => {
+                data.len() == MINT_LEN || (data.len() > ACCOUNT_LEN && data.len() != MULTISIG_LEN)
+            }
+        };
+        if !length_ok {
+            let expected = match program {
+                TokenProgram::Token => ExpectedLength::Exactly(MINT_LEN),
+                TokenProgram::Token2022 => ExpectedLength::AtLeast(MINT_LEN),
+            };
+            return Err(DecodeError::WrongLength {
+                kind,
+                expected,
+                actual: data.len(),
+            });
+        }
+        match u8_at(data, 45) {
+            1 => {}
+            0 => return Err(invalid(kind, "is_initialized", 0, "uninitialized")),
+            v => return Err(invalid(kind, "is_initialized", v, "a bool must be 0 or 1")),
+        }
+        coption_tag(kind, "mint_authority", data, 0)?;
+        coption_tag(kind, "freeze_authority", data, 46)?;
+        if data.len() > ACCOUNT_LEN {
+            if data
+                .get(MINT_LEN..ACCOUNT_LEN)
+                .is_some_and(|pad| pad.iter().any(|b| *b != 0))
+            {
+                return Err(invalid(
+                    kind,
+                    "padding",
+                    0,
+                    "a mint's base must be zero-padded",
+                ));
+            }
+            check_extended(kind, data, ACCOUNT_TYPE_MINT)?;
+        }
+        Ok(Self { data, program })
+    }
+
+    pub fn bytes(&self) -> &'a [u8] {
+        self.data
+    }
+    pub fn program(&self) -> TokenProgram {
+        self.program
+    }
+    pub fn mint_authority(&self) -> Option<Pubkey> {
+        coption_pubkey(self.data, 0)
+    }
+    pub fn supply(&self) -> u64 {
+        u64_at(self.data, 36)
+    }
+    pub fn decimals(&self) -> u8 {
+        u8_at(self.data, 44)
+    }
+    pub fn freeze_authority(&self) -> Option<Pubkey> {
+        coption_pubkey(self.data, 46)
+    }
+    /// Token-2022: the transfer-fee configuration, if the mint has one.
+    pub fn transfer_fee_config(&self) -> Option<TransferFeeConfig> {
+        let v = find_extension(Self::KIND, self.data, EXTENSION_TRANSFER_FEE_CONFIG)
+            .ok()
+            .flatten()?;
+        if v.len() < 108 {
+            return None;
+        }
+        let fee = |at: usize| TransferFee {
+            epoch: u64_at(v, at),
+            maximum_fee: u64_at(v, at + 8),
+            transfer_fee_basis_points: u16_at(v, at + 16),
+        };
+        Some(TransferFeeConfig {
+            transfer_fee_config_authority: optional_nonzero_pubkey(v, 0),
+            withdraw_withheld_authority: optional_nonzero_pubkey(v, 32),
+            withheld_amount: u64_at(v, 64),
+            older_transfer_fee: fee(72),
+            newer_transfer_fee: fee(90),
+        })
+    }
+    /// Token-2022 extension types present on the mint, in order.
+    pub fn extension_types(&self) -> Vec<u16> {
+        let mut out = Vec::new();
+        let mut at = TLV_START;
+        while self.data.len() > ACCOUNT_LEN && at + 4 <= self.data.len() {
+            let (t, len) = (
+                u16_at(self.data, at),
+                usize::from(u16_at(self.data, at + 2)),
+            );
+            if t == 0 {
+                break;
+            }
+            out.push(t);
+            at += 4 + len;
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for Mint<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mint")
+            .field("program", &self.program)
+            .field("decimals", &self.decimals())
+            .field("supply", &self.supply())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transfer_fee_rounds_up_and_caps() {
+        let fee = TransferFee {
+            epoch: 0,
+            maximum_fee: 5_000,
+            transfer_fee_basis_points: 100,
+        };
+        assert_eq!(fee.fee(0), 0);
+        assert_eq!(fee.fee(1), 1, "1% of 1 rounds up to 1");
+        assert_eq!(fee.fee(10_000), 100);
+        assert_eq!(fee.fee(10_001), 101);
+        assert_eq!(fee.fee(u64::MAX), 5_000);
+    }
+}
