@@ -1,9 +1,31 @@
-//! Exact constant-product, concentrated-liquidity and DLMM quotes, with the programs' own
-//! integer rounding. No Solana dependency, no I/O, no clocks.
+//! Exact swap quotes for Solana DEX pools: what the on-chain program would pay, to the unit.
 //!
-//! Skeleton: the models arrive with the pricing issue.
+//! # Flow
+//! ```text
+//! decoded accounts ──(caller maps)──▶ model (AmmV4Pool, CpmmPool, ...) ──quote()──▶ Quote
+//!                                                                     └─spot_price()─▶ Price
+//! ```
+//!
+//! - Each model is a plain struct of the numbers its program reads, so this crate has no
+//!   Solana dependency and other bots can fill the models from any decoder.
+//! - Quote paths use integers only (u64, u128, and 256-bit products), with each program's own
+//!   rounding; every module names the program file and function its formulas come from.
+//!   Floats appear only in [`Price::to_f64`] and the display helpers.
+//! - Overflow and impossible swaps are [`PricingError`]s, never panics or wraps.
+//! - A quote that runs out of known liquidity says so ([`Fill::Partial`]) instead of pricing
+//!   as if the curve went on.
 
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
+
+pub mod cp;
+mod error;
+pub mod math;
+mod quote;
+
+pub use cp::amm_v4::AmmV4Pool;
+pub use cp::cpmm::{CpmmFees, CpmmPool, CreatorFeeOn};
+pub use error::{PricingError, Result};
+pub use quote::{Direction, Fill, PartialReason, Price, Quote, SwapMode, SwapModel};

@@ -1,0 +1,204 @@
+//! Raydium AMM v4, as `process_swap_base_in` / `process_swap_base_out` in raydium-amm
+//! `program/src/processor.rs` and `Calculator::swap_token_amount_base_{in,out}` in
+//! `program/src/math.rs` compute it (commit 27f461d):
+//!
+//! - reserves are the vault amounts minus `need_take_pnl` (`calc_total_without_take_pnl_no_orderbook`);
+//! - exact in: `fee = ceil(in * swap_fee_numerator / swap_fee_denominator)`, then the
+//!   fee-less curve on `in - fee`, rounded down;
+//! - exact out: the fee-less curve's input rounded up, then
+//!   `ceil(that * denominator / (denominator - numerator))`;
+//! - a zero input or output is rejected, as is an output that would empty the reserve.
+
+use super::{input_for_output, output_for_input};
+use crate::math::{div_ceil, mul_div_ceil, to_u64};
+use crate::quote::{Direction, Fill, Price, Quote, SwapMode, SwapModel};
+use crate::{PricingError, Result};
+
+/// An AMM v4 pool's swap state. A is the coin (base), B the pc (quote).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AmmV4Pool {
+    /// Coin vault balance minus `need_take_pnl_coin`.
+    pub reserve_coin: u64,
+    /// Pc vault balance minus `need_take_pnl_pc`.
+    pub reserve_pc: u64,
+    pub swap_fee_numerator: u64,
+    pub swap_fee_denominator: u64,
+    pub coin_decimals: u8,
+    pub pc_decimals: u8,
+}
+
+impl AmmV4Pool {
+    /// Builds the model from the vault balances `(coin, pc)`, the pool's `need_take_pnl`
+    /// `(coin, pc)`, its swap fee `(numerator, denominator)` and the decimals `(coin, pc)`.
+    ///
+    /// # Errors
+    /// [`PricingError::ReserveBelowOwedFees`] when a vault holds less than the pnl owed from it
+    /// (the program fails the swap with `CheckedSubOverflow`); [`PricingError::InvalidInput`]
+    /// for a fee of 100% or more.
+    pub fn new(
+        (vault_coin, vault_pc): (u64, u64),
+        (need_take_pnl_coin, need_take_pnl_pc): (u64, u64),
+        (swap_fee_numerator, swap_fee_denominator): (u64, u64),
+        (coin_decimals, pc_decimals): (u8, u8),
+    ) -> Result<Self> {
+        let reserve = |vault: u64, owed: u64| {
+            vault
+                .checked_sub(owed)
+                .ok_or(PricingError::ReserveBelowOwedFees {
+                    reserve: vault,
+                    owed,
+                })
+        };
+        if swap_fee_numerator >= swap_fee_denominator {
+            return Err(PricingError::InvalidInput("swap fee must be below 100%"));
+        }
+        Ok(Self {
+            reserve_coin: reserve(vault_coin, need_take_pnl_coin)?,
+            reserve_pc: reserve(vault_pc, need_take_pnl_pc)?,
+            swap_fee_numerator,
+            swap_fee_denominator,
+            coin_decimals,
+            pc_decimals,
+        })
+    }
+
+    fn reserves(&self, direction: Direction) -> (u128, u128) {
+        match direction {
+            Direction::AToB => (u128::from(self.reserve_coin), u128::from(self.reserve_pc)),
+            Direction::BToA => (u128::from(self.reserve_pc), u128::from(self.reserve_coin)),
+        }
+    }
+
+    fn price_after(&self, direction: Direction, paid_in: u64, paid_out: u64) -> Price {
+        // Fees stay in the pool, so the whole input joins the reserve.
+        let (coin, pc) = match direction {
+            Direction::AToB => (
+                u128::from(self.reserve_coin) + u128::from(paid_in),
+                u128::from(self.reserve_pc) - u128::from(paid_out),
+            ),
+            Direction::BToA => (
+                u128::from(self.reserve_coin) - u128::from(paid_out),
+                u128::from(self.reserve_pc) + u128::from(paid_in),
+            ),
+        };
+        Price::Ratio { b: pc, a: coin }
+    }
+}
+
+impl SwapModel for AmmV4Pool {
+    fn quote(&self, direction: Direction, mode: SwapMode, amount: u64) -> Result<Quote> {
+        if amount == 0 {
+            return Err(PricingError::ZeroAmount("amount"));
+        }
+        let (reserve_in, reserve_out) = self.reserves(direction);
+        let (num, den) = (
+            u128::from(self.swap_fee_numerator),
+            u128::from(self.swap_fee_denominator),
+        );
+        let (amount_in, amount_out, fee) = match mode {
+            SwapMode::ExactIn => {
+                let amount_in = u128::from(amount);
+                let fee = mul_div_ceil(amount_in, num, den, "swap fee")?;
+                let out = output_for_input(amount_in - fee, reserve_in, reserve_out)?;
+                if out == 0 {
+                    return Err(PricingError::ZeroAmount("output rounds to zero"));
+                }
+                (amount, to_u64(out, "amount_out")?, to_u64(fee, "fee")?)
+            }
+            SwapMode::ExactOut => {
+                let before_fee = input_for_output(u128::from(amount), reserve_in, reserve_out)?;
+                let with_fee = div_ceil(
+                    before_fee
+                        .checked_mul(den)
+                        .ok_or(PricingError::Overflow("input * denominator"))?,
+                    den - num,
+                    "input with fee",
+                )?;
+                let amount_in = to_u64(with_fee, "amount_in")?;
+                if amount_in == 0 {
+                    return Err(PricingError::ZeroAmount("input rounds to zero"));
+                }
+                (amount_in, amount, to_u64(with_fee - before_fee, "fee")?)
+            }
+        };
+        Ok(Quote {
+            amount_in,
+            amount_out,
+            fee,
+            fee_out: 0,
+            fill: Fill::Complete,
+            price_after: self.price_after(direction, amount_in, amount_out),
+        })
+    }
+
+    fn spot_price(&self) -> Price {
+        Price::Ratio {
+            b: u128::from(self.reserve_pc),
+            a: u128::from(self.reserve_coin),
+        }
+    }
+
+    fn decimals(&self) -> (u8, u8) {
+        (self.coin_decimals, self.pc_decimals)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool() -> AmmV4Pool {
+        AmmV4Pool::new(
+            (1_000_000_000_000, 176_000_000_000),
+            (0, 0),
+            (25, 10_000),
+            (9, 6),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn exact_in_charges_the_fee_on_input_rounded_up() {
+        let q = pool()
+            .quote_exact_in(Direction::AToB, 1_000_000_001)
+            .unwrap();
+        // fee = ceil(1_000_000_001 * 25 / 10_000) = 2_500_001
+        assert_eq!(q.fee, 2_500_001);
+        // out = floor(997_500_000 * 176e9 / (1e12 + 997_500_000))
+        let expected = 997_500_000u128 * 176_000_000_000 / (1_000_000_000_000 + 997_500_000);
+        assert_eq!(u128::from(q.amount_out), expected);
+    }
+
+    #[test]
+    fn exact_out_rounds_input_up_twice() {
+        let q = pool()
+            .quote_exact_out(Direction::BToA, 1_000_000_000)
+            .unwrap();
+        let before =
+            (176_000_000_000u128 * 1_000_000_000).div_ceil(1_000_000_000_000 - 1_000_000_000);
+        let with_fee = (before * 10_000).div_ceil(9_975);
+        assert_eq!(u128::from(q.amount_in), with_fee);
+        assert_eq!(u128::from(q.fee), with_fee - before);
+    }
+
+    #[test]
+    fn pnl_owed_is_not_liquidity() {
+        let p = AmmV4Pool::new((100, 200), (10, 20), (25, 10_000), (0, 0)).unwrap();
+        assert_eq!((p.reserve_coin, p.reserve_pc), (90, 180));
+        assert!(matches!(
+            AmmV4Pool::new((5, 200), (10, 0), (25, 10_000), (0, 0)),
+            Err(PricingError::ReserveBelowOwedFees {
+                reserve: 5,
+                owed: 10
+            })
+        ));
+    }
+
+    #[test]
+    fn cannot_buy_the_whole_reserve() {
+        assert!(matches!(
+            pool().quote_exact_out(Direction::AToB, 176_000_000_000),
+            Err(PricingError::InsufficientLiquidity(_))
+        ));
+    }
+}
