@@ -20,11 +20,13 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod clmm;
 pub mod cp;
 mod error;
 pub mod math;
 mod quote;
 
+pub use clmm::orca::{WhirlpoolPool, WhirlpoolState};
 pub use cp::amm_v4::AmmV4Pool;
 pub use cp::cpmm::{CpmmFees, CpmmPool, CreatorFeeOn};
 pub use error::{PricingError, Result};
