@@ -16,15 +16,22 @@ use decoder::test_utils::{all_fixtures, by_pubkey};
 use orca_whirlpools_core as orca;
 use pricing::clmm::Tick;
 use pricing::clmm::orca::{
-    MAX_TICK_INDEX, MIN_TICK_INDEX, SwapOutcome, TickArray, WhirlpoolPool, WhirlpoolState,
-    sqrt_price_from_tick_index, tick_index_from_sqrt_price,
+    AdaptiveFeeConstants, AdaptiveFeeVariables, MAX_TICK_INDEX, MIN_TICK_INDEX, Oracle,
+    SwapOutcome, TickArray, WhirlpoolPool, WhirlpoolState, sqrt_price_from_tick_index,
+    tick_index_from_sqrt_price,
 };
 use pricing::{Fill, PartialReason};
 use proptest::prelude::*;
 
 fn facade(pool: &WhirlpoolPool) -> orca::WhirlpoolFacade {
+    // A pool made from an adaptive fee tier has a fee tier index other than its tick spacing.
+    let fee_tier_index = if pool.oracle.is_some() {
+        pool.state.tick_spacing.wrapping_add(1024)
+    } else {
+        pool.state.tick_spacing
+    };
     orca::WhirlpoolFacade {
-        fee_tier_index_seed: pool.state.tick_spacing.to_le_bytes(),
+        fee_tier_index_seed: fee_tier_index.to_le_bytes(),
         tick_spacing: pool.state.tick_spacing,
         fee_rate: pool.state.fee_rate,
         protocol_fee_rate: pool.state.protocol_fee_rate,
@@ -64,7 +71,35 @@ fn orca_swap(
     exact_in: bool,
     a_to_b: bool,
 ) -> Option<orca::SwapResult> {
-    let sequence = orca::TickArraySequence::new(orca_arrays(pool), pool.state.tick_spacing).ok()?;
+    orca_swap_result(pool, amount, limit, exact_in, a_to_b).ok()
+}
+
+fn orca_swap_result(
+    pool: &WhirlpoolPool,
+    amount: u64,
+    limit: u128,
+    exact_in: bool,
+    a_to_b: bool,
+) -> Result<orca::SwapResult, orca::CoreError> {
+    let sequence = orca::TickArraySequence::new(orca_arrays(pool), pool.state.tick_spacing)?;
+    let adaptive = pool.oracle.map(|o| orca::AdaptiveFeeInfo {
+        constants: orca::AdaptiveFeeConstantsFacade {
+            filter_period: o.constants.filter_period,
+            decay_period: o.constants.decay_period,
+            reduction_factor: o.constants.reduction_factor,
+            adaptive_fee_control_factor: o.constants.adaptive_fee_control_factor,
+            max_volatility_accumulator: o.constants.max_volatility_accumulator,
+            tick_group_size: o.constants.tick_group_size,
+            major_swap_threshold_ticks: o.constants.major_swap_threshold_ticks,
+        },
+        variables: orca::AdaptiveFeeVariablesFacade {
+            last_reference_update_timestamp: o.variables.last_reference_update_timestamp,
+            last_major_swap_timestamp: o.variables.last_major_swap_timestamp,
+            volatility_reference: o.variables.volatility_reference,
+            tick_group_index_reference: o.variables.tick_group_index_reference,
+            volatility_accumulator: o.variables.volatility_accumulator,
+        },
+    });
     orca::compute_swap(
         amount,
         limit,
@@ -73,9 +108,15 @@ fn orca_swap(
         a_to_b,
         exact_in,
         pool.timestamp,
-        None,
+        adaptive,
     )
-    .ok()
+}
+
+fn orca_error(pool: &WhirlpoolPool, amount: u64, exact_in: bool, a_to_b: bool) -> String {
+    match orca_swap_result(pool, amount, 0, exact_in, a_to_b) {
+        Ok(_) => "ok".into(),
+        Err(e) => e.to_string(),
+    }
 }
 
 /// Compares one quote; returns whether it was compared.
@@ -97,8 +138,10 @@ fn compare(pool: &WhirlpoolPool, amount: u64, exact_in: bool, a_to_b: bool) -> b
             true
         }
         (Ok(ours), None) => panic!(
-            "Orca refused a swap we filled: {ours:?}, amount {amount}, exact_in {exact_in}, a_to_b {a_to_b}, {:?}",
-            pool.state
+            "Orca refused ({:?}) a swap we filled: {ours:?}, amount {amount}, exact_in {exact_in}, a_to_b {a_to_b}, {:?} {:?}",
+            orca_error(pool, amount, exact_in, a_to_b),
+            pool.state,
+            pool.oracle
         ),
         (Err(e), Some(theirs)) => panic!(
             "we refused ({e}) a swap Orca fills ({}, {}), amount {amount}, exact_in {exact_in}, a_to_b {a_to_b}, {:?}",
@@ -137,7 +180,7 @@ fn check_end_price(pool: &WhirlpoolPool, ours: &SwapOutcome, exact_in: bool, a_t
             let p = sqrt_price_from_tick_index(t);
             (start.min(end)..=start.max(end)).contains(&p) && p != start
         });
-    if crossed || end == start {
+    if crossed || end == start || pool.oracle.is_some() {
         return;
     }
     let liquidity = pool.state.liquidity;
@@ -370,5 +413,111 @@ proptest! {
         a_to_b: bool,
     ) {
         compare(&pool, amount, exact_in, a_to_b);
+    }
+}
+
+/// A generated pool with an adaptive-fee oracle in a realistic state.
+fn adaptive_pool() -> impl Strategy<Value = WhirlpoolPool> {
+    (
+        generated_pool(),
+        prop::sample::select(vec![1u16, 2, 4, 8, 16]),
+        prop::sample::select(vec![0u32, 1_500, 4_000, 24_000]),
+        prop::sample::select(vec![0u32, 88_000, 350_000]),
+        0u64..7_200,
+        0u64..7_200,
+        0u32..350_000,
+        -40i32..40,
+        0u32..350_000,
+    )
+        .prop_map(
+            |(
+                mut pool,
+                group_divisor,
+                control,
+                max_acc,
+                since_ref,
+                since_major,
+                vol_ref,
+                ref_offset,
+                vol_acc,
+            )| {
+                let tick_group_size = (pool.state.tick_spacing / group_divisor).max(1);
+                let now = pool.timestamp;
+                let group = pool
+                    .state
+                    .tick_current_index
+                    .div_euclid(i32::from(tick_group_size));
+                pool.oracle = Some(Oracle {
+                    trade_enable_timestamp: 0,
+                    constants: AdaptiveFeeConstants {
+                        filter_period: 30,
+                        decay_period: 600,
+                        reduction_factor: 5_000,
+                        adaptive_fee_control_factor: control,
+                        max_volatility_accumulator: max_acc,
+                        tick_group_size,
+                        major_swap_threshold_ticks: 64,
+                    },
+                    variables: AdaptiveFeeVariables {
+                        last_reference_update_timestamp: now - since_ref,
+                        last_major_swap_timestamp: now - since_ref.min(since_major),
+                        volatility_reference: vol_ref.min(max_acc),
+                        tick_group_index_reference: group + ref_offset,
+                        volatility_accumulator: vol_acc.min(max_acc),
+                    },
+                });
+                pool
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn adaptive_fee_pools_quote_like_orca(
+        pool in adaptive_pool(),
+        amount in prop_oneof![1u64..1_000_000, 1_000_000u64..u64::MAX / 2],
+        exact_in: bool,
+        a_to_b: bool,
+    ) {
+        compare(&pool, amount, exact_in, a_to_b);
+    }
+}
+
+/// The generated comparisons must mostly compare rather than skip: count them.
+#[test]
+fn most_generated_cases_are_compared() {
+    use proptest::test_runner::{Config, TestRunner};
+    for (name, adaptive) in [("static fee", false), ("adaptive fee", true)] {
+        let mut runner = TestRunner::new(Config {
+            cases: 500,
+            ..Config::default()
+        });
+        let compared = std::cell::Cell::new(0u32);
+        let strategy = (
+            prop_oneof![generated_pool().boxed(), adaptive_pool().boxed()],
+            1u64..1_000_000_000,
+            any::<bool>(),
+            any::<bool>(),
+        );
+        runner
+            .run(&strategy, |(pool, amount, exact_in, a_to_b)| {
+                if pool.oracle.is_some() == adaptive {
+                    compared
+                        .set(compared.get() + u32::from(compare(&pool, amount, exact_in, a_to_b)));
+                }
+                Ok(())
+            })
+            .unwrap();
+        eprintln!(
+            "{name}: compared {} of ~250 generated quotes",
+            compared.get()
+        );
+        assert!(
+            compared.get() >= 150,
+            "{name}: only {} compared",
+            compared.get()
+        );
     }
 }

@@ -53,8 +53,8 @@ fn floor_div(a: i32, b: i32) -> i32 {
 
 impl AdaptiveFeeVariables {
     fn update_volatility_accumulator(&mut self, tick_group_index: i32, c: &AdaptiveFeeConstants) {
-        let delta =
-            (i64::from(self.tick_group_index_reference) - i64::from(tick_group_index)).unsigned_abs();
+        let delta = (i64::from(self.tick_group_index_reference) - i64::from(tick_group_index))
+            .unsigned_abs();
         let acc = u64::from(self.volatility_reference)
             + delta * u64::from(VOLATILITY_ACCUMULATOR_SCALE_FACTOR);
         self.volatility_accumulator = acc.min(u64::from(c.max_volatility_accumulator)) as u32;
