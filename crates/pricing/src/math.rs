@@ -1,6 +1,6 @@
 //! Integer helpers shared by the models: checked multiply-divide with explicit rounding.
 
-use ethnum::U256;
+use ruint::aliases::U256;
 
 use crate::{PricingError, Result};
 

@@ -6,7 +6,7 @@
 //! the program's). The inverse is a 14-bit-precision log2 followed by a check of the upper
 //! candidate.
 
-use ethnum::U256;
+use ruint::aliases::U256;
 
 /// Lowest tick.
 pub const MIN_TICK_INDEX: i32 = -443_636;
@@ -80,7 +80,7 @@ pub fn sqrt_price_from_tick_index(tick: i32) -> u128 {
             if abs & (2 << k) != 0 {
                 // Both operands are below 2^128 and the shifted product stays below 2^128
                 // for every tick in range.
-                ratio = ((U256::from(ratio) * U256::from(*factor)) >> 96u32).as_u128();
+                ratio = u128::try_from((U256::from(ratio) * U256::from(*factor)) >> 96usize).unwrap_or(u128::MAX);
             }
         }
         ratio >> 32

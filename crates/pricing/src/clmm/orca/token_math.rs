@@ -10,7 +10,7 @@
 //! - After an amount of B, `√P' = √P ± amount·2^64 / L`, the quotient rounded up when
 //!   removing B (exact output) and down when adding it.
 
-use ethnum::U256;
+use ruint::aliases::U256;
 
 use super::tick_math::{MAX_SQRT_PRICE_X64, MIN_SQRT_PRICE_X64};
 use crate::{PricingError, Result};
