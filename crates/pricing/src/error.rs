@@ -18,6 +18,10 @@ pub enum PricingError {
     /// A reserve is smaller than the fees the pool owes from it.
     #[error("reserve {reserve} is below the owed fees {owed}")]
     ReserveBelowOwedFees { reserve: u64, owed: u64 },
+    /// The pool uses a program feature this crate does not model yet; quoting it would be a
+    /// guess, so it is refused.
+    #[error("unsupported: {0}")]
+    Unsupported(&'static str),
     /// An input is outside what the program accepts (a tick, a price limit, a fee rate).
     #[error("invalid input: {0}")]
     InvalidInput(&'static str),

@@ -5,6 +5,7 @@
 //! change results by a unit, so each has its own module, written from its own program.
 
 pub mod orca;
+pub mod raydium;
 
 /// One tick of a tick array, as a quote needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -80,7 +80,8 @@ pub fn sqrt_price_from_tick_index(tick: i32) -> u128 {
             if abs & (2 << k) != 0 {
                 // Both operands are below 2^128 and the shifted product stays below 2^128
                 // for every tick in range.
-                ratio = u128::try_from((U256::from(ratio) * U256::from(*factor)) >> 96usize).unwrap_or(u128::MAX);
+                ratio = u128::try_from((U256::from(ratio) * U256::from(*factor)) >> 96usize)
+                    .unwrap_or(u128::MAX);
             }
         }
         ratio >> 32
