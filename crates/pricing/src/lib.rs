@@ -22,12 +22,15 @@
 
 pub mod clmm;
 pub mod cp;
+pub mod dlmm;
 mod error;
 pub mod math;
 mod quote;
 
 pub use clmm::orca::{WhirlpoolPool, WhirlpoolState};
+pub use clmm::raydium::ClmmPool as RaydiumClmmPool;
 pub use cp::amm_v4::AmmV4Pool;
 pub use cp::cpmm::{CpmmFees, CpmmPool, CreatorFeeOn};
+pub use dlmm::DlmmPool;
 pub use error::{PricingError, Result};
 pub use quote::{Direction, Fill, PartialReason, Price, Quote, SwapMode, SwapModel};
