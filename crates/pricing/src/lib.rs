@@ -24,6 +24,7 @@ pub mod clmm;
 pub mod cp;
 pub mod dlmm;
 mod error;
+pub mod helpers;
 pub mod math;
 mod quote;
 

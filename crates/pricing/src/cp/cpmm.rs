@@ -231,7 +231,7 @@ impl CpmmPool {
             creator_fee_on_input: on_input,
         };
         let (fee, fee_out) = if on_input {
-            (breakdown.trade_fee + breakdown.creator_fee, 0)
+            (to_u64(trade_fee + creator_fee, "fee")?, 0)
         } else {
             (breakdown.trade_fee, breakdown.creator_fee)
         };

@@ -426,6 +426,9 @@ impl DlmmPool {
         if self.params.bin_step == 0 {
             return Err(PricingError::InvalidInput("bin step is zero"));
         }
+        if !(MIN_BIN_ID..=MAX_BIN_ID).contains(&self.active_id) {
+            return Err(PricingError::InvalidInput("active bin out of range"));
+        }
         let mut fees = Fees {
             params: &self.params,
             variables: self.variables,

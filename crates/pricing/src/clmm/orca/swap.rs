@@ -96,8 +96,14 @@ impl<'a> TickSequence<'a> {
         // The first array must hold the current tick (shifted by one spacing when buying A,
         // since that search starts at the next tick).
         let shift = if a_to_b { 0 } else { ts };
+        // Arrays whose start is outside the tick range cannot belong to the pool; skipping
+        // them also keeps the index arithmetic below far from i32's limits.
+        let plausible = |a: &TickArray| {
+            (MIN_TICK_INDEX - span..=MAX_TICK_INDEX + span).contains(&a.start_tick_index)
+        };
         let in_range = |a: &TickArray| {
-            current_tick >= a.start_tick_index - shift
+            plausible(a)
+                && current_tick >= a.start_tick_index - shift
                 && current_tick < a.start_tick_index + span - shift
         };
         let mut seq = Vec::new();
@@ -105,7 +111,10 @@ impl<'a> TickSequence<'a> {
             seq.push(first);
             let step = if a_to_b { -span } else { span };
             let mut next_start = first.start_tick_index + step;
-            while let Some(next) = arrays.iter().find(|a| a.start_tick_index == next_start) {
+            while let Some(next) = arrays
+                .iter()
+                .find(|a| a.start_tick_index == next_start && plausible(a))
+            {
                 seq.push(next);
                 next_start += step;
             }
@@ -218,6 +227,13 @@ impl WhirlpoolPool {
         }
         if s.tick_spacing == 0 {
             return Err(PricingError::InvalidInput("tick spacing is zero"));
+        }
+        if !(MIN_TICK_INDEX..=MAX_TICK_INDEX).contains(&s.tick_current_index)
+            || !(MIN_SQRT_PRICE_X64..=MAX_SQRT_PRICE_X64).contains(&s.sqrt_price)
+        {
+            return Err(PricingError::InvalidInput(
+                "pool tick or sqrt price out of range",
+            ));
         }
         if let Some(oracle) = &self.oracle
             && self.timestamp < oracle.trade_enable_timestamp

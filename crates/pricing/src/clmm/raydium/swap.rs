@@ -309,6 +309,18 @@ impl ClmmPool {
         if s.tick_spacing == 0 {
             return Err(PricingError::InvalidInput("tick spacing is zero"));
         }
+        if s.trade_fee_rate >= FEE_RATE_DENOMINATOR {
+            return Err(PricingError::InvalidInput(
+                "trade fee rate must be below 100%",
+            ));
+        }
+        if !(MIN_TICK..=MAX_TICK).contains(&s.tick_current)
+            || !(MIN_SQRT_PRICE_X64..=MAX_SQRT_PRICE_X64).contains(&s.sqrt_price_x64)
+        {
+            return Err(PricingError::InvalidInput(
+                "pool tick or sqrt price out of range",
+            ));
+        }
         let explicit_limit = sqrt_price_limit != 0;
         let limit = match (explicit_limit, zero_for_one) {
             (true, _) => sqrt_price_limit,

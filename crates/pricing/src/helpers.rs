@@ -1,0 +1,177 @@
+//! Model-independent helpers built on exact quotes: price impact, depth to a target price,
+//! and pool value. Floats appear only in the results meant for display and statistics.
+
+use crate::Result;
+use crate::quote::{Direction, Price, SwapModel};
+
+/// The price impact of selling `amount_in`: how much worse the effective price is than the
+/// spot price, as a fraction (0.01 is 1%). Fees count as impact.
+///
+/// # Errors
+/// As the model's quote.
+pub fn price_impact<M: SwapModel + ?Sized>(
+    model: &M,
+    direction: Direction,
+    amount_in: u64,
+) -> Result<f64> {
+    let quote = model.quote_exact_in(direction, amount_in)?;
+    let spot = model.spot_price().to_f64_raw();
+    if quote.amount_in == 0 || spot <= 0.0 {
+        return Ok(0.0);
+    }
+    // B per A paid or received on this trade.
+    let effective = match direction {
+        Direction::AToB => quote.amount_out as f64 / quote.amount_in as f64,
+        Direction::BToA => quote.amount_in as f64 / quote.amount_out.max(1) as f64,
+    };
+    Ok(match direction {
+        Direction::AToB => 1.0 - effective / spot,
+        Direction::BToA => effective / spot - 1.0,
+    })
+}
+
+/// The smallest input that moves the pool's price by `move_fraction` (0.01 for 1%) in the
+/// swap's direction: down for A→B, up for B→A. Found by bisection over exact quotes, so it is
+/// exact to the unit. `None` when the known liquidity cannot move the price that far (the
+/// quote stops partial before reaching it).
+///
+/// # Errors
+/// As the model's quote.
+pub fn input_to_move_price<M: SwapModel + ?Sized>(
+    model: &M,
+    direction: Direction,
+    move_fraction: f64,
+) -> Result<Option<u64>> {
+    let spot = model.spot_price().to_f64_raw();
+    let target = match direction {
+        Direction::AToB => spot * (1.0 - move_fraction),
+        Direction::BToA => spot * (1.0 + move_fraction),
+    };
+    // Some(true): this input reaches the target; Some(false): it does not, but more input
+    // could; None: the known liquidity ends before the target.
+    let reached = |amount: u64| -> Result<Option<bool>> {
+        match model.quote_exact_in(direction, amount) {
+            Ok(q) => {
+                let after = q.price_after.to_f64_raw();
+                let hit = match direction {
+                    Direction::AToB => after <= target,
+                    Direction::BToA => after >= target,
+                };
+                Ok(if hit {
+                    Some(true)
+                } else if q.is_complete() {
+                    Some(false)
+                } else {
+                    None
+                })
+            }
+            Err(crate::PricingError::ZeroAmount(_)) => Ok(Some(false)),
+            Err(e) => Err(e),
+        }
+    };
+    // Grow until the target is reached, then bisect.
+    let mut hi: u64 = 1;
+    loop {
+        match reached(hi)? {
+            Some(true) => break,
+            Some(false) if hi < u64::MAX / 2 => hi *= 2,
+            _ => return Ok(None),
+        }
+    }
+    let mut lo = hi / 2;
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if reached(mid)? == Some(true) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(Some(hi))
+}
+
+/// Inputs needed to move the price by 1% and 2% each way: `[(down_1, up_1), (down_2, up_2)]`,
+/// where "down" sells A and "up" sells B.
+///
+/// # Errors
+/// As the model's quote.
+pub fn depth<M: SwapModel + ?Sized>(model: &M) -> Result<[(Option<u64>, Option<u64>); 2]> {
+    Ok([
+        (
+            input_to_move_price(model, Direction::AToB, 0.01)?,
+            input_to_move_price(model, Direction::BToA, 0.01)?,
+        ),
+        (
+            input_to_move_price(model, Direction::AToB, 0.02)?,
+            input_to_move_price(model, Direction::BToA, 0.02)?,
+        ),
+    ])
+}
+
+/// The value of a pool's reserves in whole units of token B: `a · price + b`, adjusted for
+/// decimals. For display.
+pub fn pool_value_in_b(
+    reserve_a: u64,
+    reserve_b: u64,
+    price: &Price,
+    decimals_a: u8,
+    decimals_b: u8,
+) -> f64 {
+    let a = reserve_a as f64 / 10f64.powi(i32::from(decimals_a));
+    let b = reserve_b as f64 / 10f64.powi(i32::from(decimals_b));
+    a * price.to_f64(decimals_a, decimals_b) + b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::AmmV4Pool;
+
+    fn pool() -> AmmV4Pool {
+        AmmV4Pool::new(
+            (1_000_000_000_000, 176_000_000_000),
+            (0, 0),
+            (25, 10_000),
+            (9, 6),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn impact_grows_with_size_and_includes_the_fee() {
+        let p = pool();
+        let tiny = price_impact(&p, Direction::AToB, 1_000_000).unwrap();
+        let big = price_impact(&p, Direction::AToB, 100_000_000_000).unwrap();
+        assert!((0.0025..0.0026).contains(&tiny), "{tiny}");
+        assert!(big > tiny);
+    }
+
+    #[test]
+    fn depth_is_the_smallest_input_that_moves_the_price() {
+        let p = pool();
+        let amount = input_to_move_price(&p, Direction::AToB, 0.01)
+            .unwrap()
+            .unwrap();
+        let spot = p.spot_price().to_f64_raw();
+        let at = p
+            .quote_exact_in(Direction::AToB, amount)
+            .unwrap()
+            .price_after
+            .to_f64_raw();
+        let before = p
+            .quote_exact_in(Direction::AToB, amount - 1)
+            .unwrap()
+            .price_after
+            .to_f64_raw();
+        assert!(at <= spot * 0.99 && before > spot * 0.99);
+        // About 0.5% of the A reserve moves a constant-product price by 1%.
+        assert!((4_000_000_000..6_000_000_000).contains(&amount), "{amount}");
+    }
+
+    #[test]
+    fn pool_value_counts_both_sides() {
+        let p = pool();
+        let v = pool_value_in_b(p.reserve_coin, p.reserve_pc, &p.spot_price(), 9, 6);
+        assert!((v - 352_000.0).abs() < 1e-6, "{v}");
+    }
+}
