@@ -6,8 +6,6 @@
 //! the program's). The inverse is a 14-bit-precision log2 followed by a check of the upper
 //! candidate.
 
-use ruint::aliases::U256;
-
 /// Lowest tick.
 pub const MIN_TICK_INDEX: i32 = -443_636;
 /// Highest tick.
@@ -78,10 +76,7 @@ pub fn sqrt_price_from_tick_index(tick: i32) -> u128 {
         };
         for (k, factor) in POSITIVE_FACTORS_Q96.iter().enumerate() {
             if abs & (2 << k) != 0 {
-                // Both operands are below 2^128 and the shifted product stays below 2^128
-                // for every tick in range.
-                ratio = u128::try_from((U256::from(ratio) * U256::from(*factor)) >> 96usize)
-                    .unwrap_or(u128::MAX);
+                ratio = mul_shift_96(ratio, *factor);
             }
         }
         ratio >> 32
@@ -99,6 +94,21 @@ pub fn sqrt_price_from_tick_index(tick: i32) -> u128 {
         }
         ratio
     }
+}
+
+/// `(a · b) >> 96` from the full 256-bit product, built from four 64×64 partial products.
+/// For every tick in range the result fits in 128 bits, as the program asserts.
+fn mul_shift_96(a: u128, b: u128) -> u128 {
+    const MASK: u128 = u64::MAX as u128;
+    let (a1, a0, b1, b0) = (a >> 64, a & MASK, b >> 64, b & MASK);
+    let (p00, p01, p10, p11) = (a0 * b0, a0 * b1, a1 * b0, a1 * b1);
+    let mid = (p00 >> 64) + (p01 & MASK) + (p10 & MASK);
+    let lo = (p00 & MASK) | (mid << 64);
+    let hi = p11
+        .wrapping_add(p01 >> 64)
+        .wrapping_add(p10 >> 64)
+        .wrapping_add(mid >> 64);
+    (hi << 32) | (lo >> 96)
 }
 
 const LOG_B_2_X32: i128 = 59_543_866_431_248;
@@ -166,6 +176,15 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn mul_shift_96_matches_wide_arithmetic(a in 0u128..(1 << 127), b in 0u128..(1 << 100)) {
+            use ruint::aliases::U256;
+            let wide = (U256::from(a) * U256::from(b)) >> 96usize;
+            if let Ok(expected) = u128::try_from(wide) {
+                prop_assert_eq!(super::mul_shift_96(a, b), expected);
+            }
+        }
+
         #[test]
         fn tick_round_trips(tick in MIN_TICK_INDEX..=MAX_TICK_INDEX) {
             prop_assert_eq!(tick_index_from_sqrt_price(sqrt_price_from_tick_index(tick)), tick);
