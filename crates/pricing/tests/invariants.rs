@@ -144,11 +144,12 @@ proptest! {
             state: pricing::clmm::raydium::ClmmState {
                 sqrt_price_x64: sqrt_price, tick_current: tick, liquidity, tick_spacing: spacing,
                 trade_fee_rate: u32::from(fee_rate) * 15, protocol_fee_rate: u32::from(protocol), fund_fee_rate: 0,
-                fee_on: pricing::clmm::raydium::FeeOn::Token0Only, dynamic_fee: false, swaps_enabled: true,
+                fee_on: pricing::clmm::raydium::FeeOn::Token0Only, dynamic_fee: None, swaps_enabled: true,
                 decimals_0: 0, decimals_1: 0,
             },
             initialized_array_starts: vec![start],
             tick_arrays: vec![pricing::clmm::raydium::ClmmTickArray { start_tick_index: start, ticks: r_ticks }],
+            timestamp: 0,
         };
         let _ = raydium.quote(d, mode, amount);
         let mut bins = [Bin::default(); 70];

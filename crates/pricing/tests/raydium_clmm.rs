@@ -5,8 +5,8 @@ use decoder::test_utils::{all_fixtures, by_pubkey};
 use pricing::clmm::Tick;
 use pricing::clmm::orca;
 use pricing::clmm::raydium::{
-    ClmmPool, ClmmState, ClmmTick, ClmmTickArray, FeeOn, MAX_TICK, MIN_TICK, sqrt_price_at_tick,
-    tick_at_sqrt_price,
+    ClmmPool, ClmmState, ClmmTick, ClmmTickArray, DynamicFee, FeeOn, MAX_TICK, MIN_TICK,
+    sqrt_price_at_tick, tick_at_sqrt_price,
 };
 use pricing::{Direction, Fill, PartialReason, SwapModel};
 use proptest::prelude::*;
@@ -42,7 +42,7 @@ fn real_pool_without_its_tick_arrays_quotes_nothing_and_says_why() {
             protocol_fee_rate: 120_000,
             fund_fee_rate: 40_000,
             fee_on: FeeOn::FromInput,
-            dynamic_fee: false,
+            dynamic_fee: None,
             swaps_enabled: p.swaps_enabled(),
             decimals_0: p.mint_decimals_0(),
             decimals_1: p.mint_decimals_1(),
@@ -53,6 +53,7 @@ fn real_pool_without_its_tick_arrays_quotes_nothing_and_says_why() {
             None,
         ),
         tick_arrays: vec![],
+        timestamp: 1_700_000_000,
     };
     assert!(!pool.initialized_array_starts.is_empty());
     let q = pool.quote_exact_in(Direction::AToB, 1_000_000_000).unwrap();
@@ -93,7 +94,7 @@ fn twin_pools(
             protocol_fee_rate: 0,
             fund_fee_rate: 0,
             fee_on: FeeOn::FromInput,
-            dynamic_fee: false,
+            dynamic_fee: None,
             swaps_enabled: true,
             decimals_0: 0,
             decimals_1: 0,
@@ -103,6 +104,7 @@ fn twin_pools(
             start_tick_index: start,
             ticks,
         }],
+        timestamp: 1_700_000_000,
     };
     let mut arrays: Vec<orca::TickArray> = (-1..=1)
         .map(|i| orca::TickArray::empty(start.div_euclid(88) * 88 + i * 88))
@@ -203,19 +205,113 @@ proptest! {
 }
 
 #[test]
-fn limit_orders_and_dynamic_fees_are_refused_not_guessed() {
-    let (mut pool, _) = twin_pools(1_000, 500_000, 1 << 80, 2_500);
-    pool.state.dynamic_fee = true;
-    assert!(matches!(
-        pool.swap(1_000, 0, true, true),
-        Err(pricing::PricingError::Unsupported(_))
-    ));
+fn limit_orders_on_a_crossed_tick_are_refused_not_guessed() {
     let (mut pool, _) = twin_pools(1_000, 500_000, 1 << 64, 2_500);
     pool.tick_arrays[0].ticks[0].has_limit_orders = true;
     assert!(matches!(
         pool.swap(u64::MAX / 2, 0, true, true),
         Err(pricing::PricingError::Unsupported(_))
     ));
+}
+
+fn dynamic(acc: u32, last_update: u64) -> DynamicFee {
+    DynamicFee {
+        filter_period: 10,
+        decay_period: 60,
+        reduction_factor: 5_000,
+        dynamic_fee_control: 80_000,
+        max_volatility_accumulator: 200_000,
+        tick_spacing_index_reference: 0,
+        volatility_reference: 0,
+        volatility_accumulator: acc,
+        last_update_timestamp: last_update,
+    }
+}
+
+/// A dynamic-fee pool spanning many tick-spacing steps, so the fee can grow within a swap.
+fn dynamic_pool(fee: Option<DynamicFee>) -> ClmmPool {
+    let (mut pool, _) = twin_pools(30, 500_000, 1 << 70, 2_500);
+    pool.state.dynamic_fee = fee.map(|mut d| {
+        d.tick_spacing_index_reference = pool.state.tick_current;
+        d
+    });
+    pool
+}
+
+#[test]
+fn the_dynamic_fee_raises_the_fee_and_grows_with_distance() {
+    let now = 1_700_000_000;
+    let static_pool = dynamic_pool(None);
+    let calm = dynamic_pool(Some(dynamic(0, now - 5)));
+    // About eight ticks of price movement.
+    let big = 1_000_000_000_000_000_000u64;
+    let q_static = static_pool.swap(big, 0, true, true).unwrap();
+    let q_calm = calm.swap(big, 0, true, true).unwrap();
+    assert_eq!(q_static.fill, Fill::Complete);
+    assert_eq!(q_calm.fill, Fill::Complete);
+    assert!(
+        q_calm.fee > q_static.fee,
+        "dynamic {} vs static {}",
+        q_calm.fee,
+        q_static.fee
+    );
+    assert!(q_calm.amount_out < q_static.amount_out);
+    // A tiny swap inside the first tick-spacing step pays (almost) the base fee only.
+    let tiny_static = static_pool.swap(1_000_000, 0, true, true).unwrap();
+    let tiny_calm = calm.swap(1_000_000, 0, true, true).unwrap();
+    assert_eq!(tiny_calm.fee, tiny_static.fee);
+}
+
+#[test]
+fn the_volatility_reference_decays_with_time() {
+    let now = 1_700_000_000;
+    let big = 400_000_000_000_000u64;
+    // Within the filter period the old accumulator keeps counting; after the decay period it
+    // is forgotten; in between it is reduced by the reduction factor.
+    let fresh = dynamic_pool(Some(DynamicFee {
+        volatility_reference: 100_000,
+        ..dynamic(100_000, now - 5)
+    }));
+    let decaying = dynamic_pool(Some(DynamicFee {
+        volatility_reference: 100_000,
+        ..dynamic(100_000, now - 30)
+    }));
+    let forgotten = dynamic_pool(Some(DynamicFee {
+        volatility_reference: 100_000,
+        ..dynamic(100_000, now - 600)
+    }));
+    let fee = |p: &ClmmPool| p.swap(big, 0, true, true).unwrap().fee;
+    assert!(
+        fee(&fresh) > fee(&decaying),
+        "{} vs {}",
+        fee(&fresh),
+        fee(&decaying)
+    );
+    assert!(
+        fee(&decaying) > fee(&forgotten),
+        "{} vs {}",
+        fee(&decaying),
+        fee(&forgotten)
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn dynamic_fee_quotes_keep_the_invariants(acc in 0u32..200_000, age in 0u64..1_000, amount in 1u64..1_000_000_000_000_000, extra in 1u64..1_000_000_000, a_to_b: bool) {
+        let pool = dynamic_pool(Some(dynamic(acc, 1_700_000_000 - age)));
+        let direction = if a_to_b { Direction::AToB } else { Direction::BToA };
+        if let (Ok(small), Ok(large)) = (pool.quote_exact_in(direction, amount), pool.quote_exact_in(direction, amount + extra)) {
+            prop_assert!(large.amount_out >= small.amount_out);
+        }
+        if let Ok(out) = pool.quote_exact_out(direction, amount)
+            && out.is_complete()
+            && let Ok(back) = pool.quote_exact_in(direction, out.amount_in)
+        {
+            prop_assert!(back.amount_out >= amount);
+        }
+    }
 }
 
 #[test]

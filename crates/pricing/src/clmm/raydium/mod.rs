@@ -3,11 +3,11 @@
 //! `states/{tick_array,tickarray_bitmap_extension,pool_fee}.rs` and `swap_internal` with its
 //! `SwapState` in `instructions/swap.rs`.
 //!
-//! Supported exactly: the concentrated-liquidity swap with the pool's `fee_on` mode (fee from
-//! the input, or always in token 0 or token 1), walking tick arrays by the pool's bitmaps.
-//! Not supported yet, and refused with [`crate::PricingError::Unsupported`] rather than
-//! mispriced: pools with a dynamic fee configured, and crossing a tick that holds limit orders
-//! (both arrived with the program's latest version and change the step logic).
+//! Modelled: the concentrated-liquidity swap with the pool's `fee_on` mode (fee from the input,
+//! or always in token 0 or token 1), the dynamic fee (a volatility accumulator per tick-spacing
+//! step, steps bounded to tick-spacing edges), and the tick-array walk by the pool's bitmaps.
+//! Not modelled yet, and refused with [`crate::PricingError::Unsupported`] rather than
+//! mispriced: crossing a tick that holds limit orders (the program fills them inside the tick).
 
 pub mod bitmap;
 pub mod math;
@@ -15,7 +15,7 @@ pub mod swap;
 pub mod tick_math;
 
 pub use bitmap::initialized_tick_array_starts;
-pub use swap::{ClmmPool, ClmmState, ClmmTick, ClmmTickArray, FeeOn, SwapOutcome};
+pub use swap::{ClmmPool, ClmmState, ClmmTick, ClmmTickArray, DynamicFee, FeeOn, SwapOutcome};
 pub use tick_math::{
     MAX_SQRT_PRICE_X64, MAX_TICK, MIN_SQRT_PRICE_X64, MIN_TICK, sqrt_price_at_tick,
     tick_at_sqrt_price,

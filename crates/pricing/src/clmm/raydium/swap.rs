@@ -52,12 +52,77 @@ pub struct ClmmState {
     pub protocol_fee_rate: u32,
     pub fund_fee_rate: u32,
     pub fee_on: FeeOn,
-    /// Whether the pool has a dynamic fee configured (any non-default `dynamic_fee_info`).
-    pub dynamic_fee: bool,
+    /// The pool's `dynamic_fee_info`, when it is not all zeros (the program's "configured").
+    pub dynamic_fee: Option<DynamicFee>,
     /// Status bit 4 clear.
     pub swaps_enabled: bool,
     pub decimals_0: u8,
     pub decimals_1: u8,
+}
+
+/// A pool's dynamic fee parameters and state (`DynamicFeeInfo` in `states/pool_fee.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DynamicFee {
+    pub filter_period: u16,
+    pub decay_period: u16,
+    pub reduction_factor: u16,
+    pub dynamic_fee_control: u32,
+    pub max_volatility_accumulator: u32,
+    pub tick_spacing_index_reference: i32,
+    pub volatility_reference: u32,
+    pub volatility_accumulator: u32,
+    pub last_update_timestamp: u64,
+}
+
+const MAX_FEE_RATE_NUMERATOR: u32 = 100_000;
+const VOLATILITY_ACCUMULATOR_SCALE: u64 = 10_000;
+const REDUCTION_FACTOR_DENOMINATOR: u64 = 10_000;
+const DYNAMIC_FEE_CONTROL_DENOMINATOR: u128 = 100_000;
+
+impl DynamicFee {
+    fn update_volatility_accumulator(&mut self, tick_spacing_index: i32) {
+        let delta = (i64::from(self.tick_spacing_index_reference) - i64::from(tick_spacing_index))
+            .unsigned_abs();
+        let acc = u64::from(self.volatility_reference)
+            .saturating_add(delta.saturating_mul(VOLATILITY_ACCUMULATOR_SCALE));
+        self.volatility_accumulator = acc.min(u64::from(self.max_volatility_accumulator)) as u32;
+    }
+
+    fn update_reference(&mut self, tick_spacing_index: i32, now: u64) {
+        let since = now.saturating_sub(self.last_update_timestamp);
+        if since < u64::from(self.filter_period) {
+            return;
+        }
+        self.tick_spacing_index_reference = tick_spacing_index;
+        self.volatility_reference = if since < u64::from(self.decay_period) {
+            (u64::from(self.volatility_accumulator) * u64::from(self.reduction_factor)
+                / REDUCTION_FACTOR_DENOMINATOR) as u32
+        } else {
+            0
+        };
+        self.last_update_timestamp = now;
+    }
+
+    fn fee_rate(&self, tick_spacing: u16) -> u32 {
+        let crossed = u64::from(self.volatility_accumulator) * u64::from(tick_spacing);
+        let squared = u128::from(crossed) * u128::from(crossed);
+        let denominator = DYNAMIC_FEE_CONTROL_DENOMINATOR
+            * u128::from(VOLATILITY_ACCUMULATOR_SCALE)
+            * u128::from(VOLATILITY_ACCUMULATOR_SCALE);
+        let rate = mul_div_ceil(
+            u128::from(self.dynamic_fee_control),
+            squared,
+            denominator,
+            "dynamic fee",
+        )
+        .unwrap_or(u128::MAX);
+        rate.min(u128::from(MAX_FEE_RATE_NUMERATOR)) as u32
+    }
+}
+
+/// `tick_spacing_index_from_tick`: the tick-spacing step a tick lies in, rounding down.
+fn tick_spacing_index(tick: i32, tick_spacing: u16) -> i32 {
+    tick.div_euclid(i32::from(tick_spacing))
 }
 
 /// One tick as a quote needs it.
@@ -92,6 +157,8 @@ pub struct ClmmPool {
     pub initialized_array_starts: Vec<i32>,
     /// The tick arrays known, any order.
     pub tick_arrays: Vec<ClmmTickArray>,
+    /// Unix time the quote is for (the dynamic fee decays with time).
+    pub timestamp: u64,
 }
 
 /// Everything a swap computes.
@@ -285,8 +352,8 @@ impl ClmmPool {
     /// unit inside the price range, the nearest the program allows.
     ///
     /// # Errors
-    /// Inputs the program rejects, overflow, and [`PricingError::Unsupported`] for dynamic-fee
-    /// pools and limit orders on a crossed tick.
+    /// Inputs the program rejects, overflow, and [`PricingError::Unsupported`] for limit
+    /// orders on a crossed tick.
     pub fn swap(
         &self,
         amount: u64,
@@ -302,9 +369,6 @@ impl ClmmPool {
             return Err(PricingError::InvalidInput(
                 "swaps are disabled on this pool",
             ));
-        }
-        if s.dynamic_fee {
-            return Err(PricingError::Unsupported("Raydium CLMM dynamic fee"));
         }
         if s.tick_spacing == 0 {
             return Err(PricingError::InvalidInput("tick spacing is zero"));
@@ -346,6 +410,11 @@ impl ClmmPool {
         let mut tick = s.tick_current;
         let mut liquidity = s.liquidity;
         let mut stop = None;
+        let mut dynamic = s.dynamic_fee;
+        let mut spacing_index = tick_spacing_index(tick, s.tick_spacing);
+        if let Some(d) = dynamic.as_mut() {
+            d.update_reference(spacing_index, self.timestamp);
+        }
 
         let current_start = array_start(tick, s.tick_spacing);
         let (mut first_contains_tick, mut valid_start) =
@@ -358,7 +427,7 @@ impl ClmmPool {
                 )
             };
 
-        'outer: while remaining != 0 && sqrt_price != limit {
+        while remaining != 0 && sqrt_price != limit {
             let Some(start) = valid_start else {
                 stop = Some(Stop::Liquidity);
                 break;
@@ -432,70 +501,131 @@ impl ClmmPool {
                     sqrt_next
                 };
 
-            let step = if sqrt_price != target {
-                let step = compute_swap_step(
-                    sqrt_price,
-                    target,
-                    liquidity,
-                    remaining,
-                    s.trade_fee_rate,
-                    is_base_input,
-                    zero_for_one,
-                    fee_on_input,
-                )?;
-                let consumed = if fee_on_input {
-                    step.amount_in
-                        .checked_add(step.fee_amount)
-                        .ok_or(PricingError::Overflow("amount in"))?
-                } else {
-                    step.amount_in
-                };
-                let (spent, gained) = if is_base_input {
-                    (consumed, step.amount_out)
-                } else {
-                    (step.amount_out, consumed)
-                };
-                remaining = remaining
-                    .checked_sub(spent)
-                    .ok_or(PricingError::Overflow("amount remaining"))?;
-                calculated = calculated
-                    .checked_add(gained)
-                    .ok_or(PricingError::Overflow("amount calculated"))?;
-                fee_total = fee_total
-                    .checked_add(step.fee_amount)
-                    .ok_or(PricingError::Overflow("fee"))?;
-                step
-            } else {
-                Step {
-                    next_sqrt_price: target,
-                    amount_in: 0,
-                    amount_out: 0,
-                    fee_amount: 0,
-                }
-            };
             let mut liquidity_next = liquidity;
-            if sqrt_next == step.next_sqrt_price {
-                if next.liquidity_gross > 0 {
-                    let net = if zero_for_one {
-                        -next.liquidity_net
-                    } else {
-                        next.liquidity_net
-                    };
-                    liquidity_next = add_liquidity_delta(liquidity, net)?;
+            loop {
+                if let Some(d) = dynamic.as_mut() {
+                    d.update_volatility_accumulator(spacing_index);
                 }
-                tick = if zero_for_one {
-                    tick_next - 1
-                } else {
-                    tick_next
+                let fee_rate = match &dynamic {
+                    Some(d) => {
+                        (s.trade_fee_rate + d.fee_rate(s.tick_spacing)).min(MAX_FEE_RATE_NUMERATOR)
+                    }
+                    None => s.trade_fee_rate,
                 };
-            } else if sqrt_price != step.next_sqrt_price {
-                tick = tick_at_sqrt_price(step.next_sqrt_price)?;
+                // With a dynamic fee, each step stops at the next tick-spacing boundary so the
+                // fee can be recomputed (`get_spacing_bounded_price`).
+                let (skipped, bounded, bounded_tick) = match &dynamic {
+                    Some(d)
+                        if liquidity != 0
+                            && d.volatility_accumulator != d.max_volatility_accumulator =>
+                    {
+                        let ts = i32::from(s.tick_spacing);
+                        let edge = if zero_for_one {
+                            spacing_index.saturating_mul(ts)
+                        } else {
+                            spacing_index.saturating_add(1).saturating_mul(ts)
+                        }
+                        .clamp(MIN_TICK, MAX_TICK);
+                        let edge_price = sqrt_price_at_tick(edge)?;
+                        let inside = if zero_for_one {
+                            target > edge_price
+                        } else {
+                            target < edge_price
+                        };
+                        if inside {
+                            (false, target, None)
+                        } else {
+                            (false, edge_price, Some(edge))
+                        }
+                    }
+                    _ => (true, target, None),
+                };
+                let step = if sqrt_price != bounded {
+                    let step = compute_swap_step(
+                        sqrt_price,
+                        bounded,
+                        liquidity,
+                        remaining,
+                        fee_rate,
+                        is_base_input,
+                        zero_for_one,
+                        fee_on_input,
+                    )?;
+                    let consumed = if fee_on_input {
+                        step.amount_in
+                            .checked_add(step.fee_amount)
+                            .ok_or(PricingError::Overflow("amount in"))?
+                    } else {
+                        step.amount_in
+                    };
+                    let (spent, gained) = if is_base_input {
+                        (consumed, step.amount_out)
+                    } else {
+                        (step.amount_out, consumed)
+                    };
+                    remaining = remaining
+                        .checked_sub(spent)
+                        .ok_or(PricingError::Overflow("amount remaining"))?;
+                    calculated = calculated
+                        .checked_add(gained)
+                        .ok_or(PricingError::Overflow("amount calculated"))?;
+                    fee_total = fee_total
+                        .checked_add(step.fee_amount)
+                        .ok_or(PricingError::Overflow("fee"))?;
+                    step
+                } else {
+                    Step {
+                        next_sqrt_price: bounded,
+                        amount_in: 0,
+                        amount_out: 0,
+                        fee_amount: 0,
+                    }
+                };
+                if sqrt_next == step.next_sqrt_price {
+                    if next.liquidity_gross > 0 {
+                        let net = if zero_for_one {
+                            -next.liquidity_net
+                        } else {
+                            next.liquidity_net
+                        };
+                        liquidity_next = add_liquidity_delta(liquidity, net)?;
+                    }
+                    tick = if zero_for_one {
+                        tick_next - 1
+                    } else {
+                        tick_next
+                    };
+                } else if sqrt_price != step.next_sqrt_price {
+                    tick = match bounded_tick {
+                        Some(t) if step.next_sqrt_price == bounded => t,
+                        _ => tick_at_sqrt_price(step.next_sqrt_price)?,
+                    };
+                }
+                sqrt_price = step.next_sqrt_price;
+                // `update_dynamic_fee_index`.
+                if let Some(d) = dynamic.as_mut() {
+                    if skipped {
+                        let at = if sqrt_price == sqrt_next {
+                            tick_next
+                        } else {
+                            tick
+                        };
+                        let mut index = tick_spacing_index(at, s.tick_spacing);
+                        if !zero_for_one && at % i32::from(s.tick_spacing) == 0 {
+                            index -= 1;
+                        }
+                        spacing_index = index;
+                        if d.volatility_accumulator != d.max_volatility_accumulator {
+                            d.update_volatility_accumulator(spacing_index);
+                        }
+                    }
+                    spacing_index += if zero_for_one { -1 } else { 1 };
+                }
+                if remaining == 0 || sqrt_price == target {
+                    break;
+                }
             }
-            sqrt_price = step.next_sqrt_price;
             liquidity = liquidity_next;
-            if remaining == 0 {
-                break 'outer;
-            }
         }
 
         let fill = if remaining == 0 {
