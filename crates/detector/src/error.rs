@@ -1,0 +1,40 @@
+//! Typed errors and rejection reasons.
+
+/// A configuration field out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid detector config: {field} must be {reason}")]
+pub struct ConfigError {
+    pub field: &'static str,
+    pub reason: &'static str,
+}
+
+/// Why a candidate opportunity was not reported. Reported so operators can see what the
+/// validation refused, not only what it let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RejectReason {
+    /// Net profit below the minimum (bps or absolute).
+    BelowMinProfit,
+    /// A leg's pool is worth less than the minimum liquidity.
+    LowLiquidity,
+    /// The legs' pool states are too many slots apart.
+    SlotMisaligned,
+    /// A leg's data is older than the maximum age.
+    StaleData,
+    /// No SOL price is known in the profit token, so transaction costs cannot be charged.
+    NoSolPrice,
+    /// The exact quotes fail at every size (the program would reject the swaps).
+    Unquotable,
+}
+
+impl RejectReason {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::BelowMinProfit => "below_min_profit",
+            Self::LowLiquidity => "low_liquidity",
+            Self::SlotMisaligned => "slot_misaligned",
+            Self::StaleData => "stale_data",
+            Self::NoSolPrice => "no_sol_price",
+            Self::Unquotable => "unquotable",
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! What the detector reports, and its mapping onto the `dexmon.v1` `opportunity` message.
+
+use protocol::{Costs, Leg, OpportunityStatus, OpportunityType, Timestamp, Timing};
+
+/// One swap of an opportunity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityLeg {
+    pub pool: [u8; 32],
+    pub dex: String,
+    pub token_in: String,
+    pub token_out: String,
+    pub amount_in: u64,
+    pub amount_out: u64,
+}
+
+/// A validated opportunity: exact amounts, and display figures derived from them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opportunity {
+    /// Stable for the opportunity's life.
+    pub id: String,
+    pub kind: OpportunityType,
+    /// `BASE/QUOTE`, or `A/B/C` for a triangle.
+    pub pair: String,
+    pub buy_dex: String,
+    pub sell_dex: String,
+    /// Effective price of the buy leg and of the sell leg, quote per base (display).
+    pub buy_price: f64,
+    pub sell_price: f64,
+    /// Symbol of the token the trade starts and ends in; profits are in it.
+    pub profit_token: String,
+    /// Input of the first leg, raw units.
+    pub input: u64,
+    /// Output of the last leg, raw units.
+    pub output: u64,
+    /// `output − input − transaction cost`, raw units of the profit token.
+    pub net_profit: i128,
+    /// Transaction cost charged, raw units of the profit token.
+    pub tx_cost: u64,
+    pub gross_profit_percent: f64,
+    pub net_profit_percent: f64,
+    /// `input` in whole units of the profit token.
+    pub recommended_size: f64,
+    pub confidence: u8,
+    pub costs: Costs,
+    /// Filled by the detector from the inputs' times: decision time minus the triggering
+    /// update's arrival, oldest leg's age, and the legs' slot spread.
+    pub timing: Timing,
+    pub legs: Vec<OpportunityLeg>,
+}
+
+/// An opportunity's lifecycle event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityEvent {
+    pub status: OpportunityStatus,
+    pub opportunity: Opportunity,
+}
+
+fn short(address: &[u8; 32]) -> String {
+    address.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+impl OpportunityEvent {
+    /// The `dexmon.v1` message for this event. `encode_address` turns a pool address into its
+    /// wire form (base58 in the monitor); the detector has no Solana dependency.
+    pub fn to_message(
+        &self,
+        seq: u64,
+        timestamp: Timestamp,
+        encode_address: impl Fn(&[u8; 32]) -> String,
+    ) -> protocol::Opportunity {
+        let o = &self.opportunity;
+        protocol::Opportunity {
+            seq,
+            timestamp,
+            id: o.id.clone(),
+            status: self.status,
+            opportunity_type: o.kind,
+            pair: o.pair.clone(),
+            buy_dex: o.buy_dex.clone(),
+            sell_dex: o.sell_dex.clone(),
+            buy_price: o.buy_price,
+            sell_price: o.sell_price,
+            gross_profit_percent: o.gross_profit_percent,
+            net_profit_percent: o.net_profit_percent,
+            recommended_size: o.recommended_size,
+            confidence: o.confidence,
+            costs: o.costs.clone(),
+            timing: o.timing.clone(),
+            legs: o
+                .legs
+                .iter()
+                .map(|l| Leg {
+                    pool: encode_address(&l.pool),
+                    dex: l.dex.clone(),
+                    token_in: l.token_in.clone(),
+                    token_out: l.token_out.clone(),
+                    amount_in: l.amount_in,
+                    amount_out: l.amount_out,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A short, stable label for a pool in ids.
+pub(crate) fn pool_label(address: &[u8; 32]) -> String {
+    short(address)
+}
