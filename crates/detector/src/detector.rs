@@ -53,13 +53,45 @@ type PairKey = (Mint, Mint);
 #[derive(Debug)]
 struct PoolEntry {
     update: PoolUpdate,
-    pair: PairKey,
+    pair: usize,
+    /// Marginal out-per-in after the lowest fee, A→B and B→A: computed once per update.
+    rate_ab: f64,
+    rate_ba: f64,
 }
 
-#[derive(Debug, Default)]
+impl PoolEntry {
+    fn new(update: PoolUpdate, pair: usize) -> Self {
+        let spot = update.curve.spot();
+        let keep = 1.0 - update.curve.min_fee_rate();
+        Self {
+            rate_ab: spot * keep,
+            rate_ba: keep / spot,
+            update,
+            pair,
+        }
+    }
+}
+
+#[derive(Debug)]
 struct PairEntry {
+    key: PairKey,
     pools: BTreeSet<PoolAddress>,
-    triangles: BTreeSet<[Mint; 3]>,
+    triangles: BTreeSet<usize>,
+    /// The best pool and its rate for each direction: `key.0 → key.1`, then `key.1 → key.0`.
+    best: [Option<(PoolAddress, f64)>; 2],
+}
+
+/// Three tokens pairwise connected; `pairs` are the pair indices of the edges
+/// `(t0, t1)`, `(t1, t2)`, `(t0, t2)`.
+#[derive(Debug)]
+struct Triangle {
+    tokens: [Mint; 3],
+    pairs: [usize; 3],
+    alive: bool,
+    /// Both walks from the start token (the best-ranked one), forwards and backwards; each
+    /// step is (pair index, direction within the pair, token in). Fixed when the triangle is
+    /// found, so register tokens before their pools.
+    walks: [[(usize, usize, Mint); 3]; 2],
 }
 
 #[derive(Debug)]
@@ -72,9 +104,19 @@ struct OpenOpportunity {
 /// iteration is deterministic; turned into the wire id only when an event is emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum OppKey {
-    Spatial { buy: PoolAddress, sell: PoolAddress },
-    Statistical { p: PoolAddress, q: PoolAddress },
-    Triangular([Mint; 3]),
+    Spatial {
+        buy: PoolAddress,
+        sell: PoolAddress,
+    },
+    Statistical {
+        p: PoolAddress,
+        q: PoolAddress,
+    },
+    /// A triangle, walked forwards (`false`) or backwards from its start token.
+    Triangular {
+        triangle: usize,
+        reverse: bool,
+    },
 }
 
 enum Evaluation {
@@ -93,7 +135,11 @@ pub struct Detector {
     sol_mint: Mint,
     tokens: HashMap<Mint, TokenInfo>,
     pools: HashMap<PoolAddress, PoolEntry>,
-    pairs: HashMap<PairKey, PairEntry>,
+    pair_index: HashMap<PairKey, usize>,
+    /// Pairs and triangles are never reused once created, so their indices are stable ids.
+    pairs: Vec<PairEntry>,
+    triangles: Vec<Triangle>,
+    triangle_index: HashMap<[Mint; 3], usize>,
     neighbours: HashMap<Mint, BTreeSet<Mint>>,
     open: BTreeMap<OppKey, OpenOpportunity>,
     spreads: HashMap<(PoolAddress, PoolAddress), SpreadStats>,
@@ -107,17 +153,26 @@ fn pair_key(a: Mint, b: Mint) -> PairKey {
 struct Side<'a> {
     pool: &'a PoolUpdate,
     direction: Direction,
+    rate: f64,
 }
 
-impl Side<'_> {
+impl<'a> Side<'a> {
+    fn new(entry: &'a PoolEntry, token_in: Mint) -> Self {
+        let direction = direction_from(&entry.update, token_in);
+        let rate = match direction {
+            Direction::AToB => entry.rate_ab,
+            Direction::BToA => entry.rate_ba,
+        };
+        Self {
+            pool: &entry.update,
+            direction,
+            rate,
+        }
+    }
+
     /// Marginal out-per-in after the lowest fee, raw units (screening only).
     fn rate(&self) -> f64 {
-        let spot = self.pool.curve.spot();
-        let out_per_in = match self.direction {
-            Direction::AToB => spot,
-            Direction::BToA => 1.0 / spot,
-        };
-        out_per_in * (1.0 - self.pool.curve.min_fee_rate())
+        self.rate
     }
 
     fn quote(&self, amount: u64) -> Option<pricing::Quote> {
@@ -174,7 +229,10 @@ impl Detector {
             sol_mint,
             tokens: HashMap::default(),
             pools: HashMap::default(),
-            pairs: HashMap::default(),
+            pair_index: HashMap::default(),
+            pairs: Vec::new(),
+            triangles: Vec::new(),
+            triangle_index: HashMap::default(),
             neighbours: HashMap::default(),
             open: BTreeMap::new(),
             spreads: HashMap::default(),
@@ -199,12 +257,7 @@ impl Detector {
 
     /// Number of triangles in the token graph.
     pub fn triangle_count(&self) -> usize {
-        let all: BTreeSet<&[Mint; 3]> = self
-            .pairs
-            .values()
-            .flat_map(|p| p.triangles.iter())
-            .collect();
-        all.len()
+        self.triangles.iter().filter(|t| t.alive).count()
     }
 
     fn symbol(&self, mint: &Mint) -> String {
@@ -234,24 +287,55 @@ impl Detector {
     pub fn apply(&mut self, update: PoolUpdate, now_us: u64) -> Vec<OpportunityEvent> {
         let address = update.address;
         let key = pair_key(update.token_a, update.token_b);
-        if let Some(existing) = self.pools.get_mut(&address) {
-            if existing.update.curve == update.curve && existing.update.reserves == update.reserves
-            {
-                // Same state: nothing can have changed.
-                existing.update.slot = existing.update.slot.max(update.slot);
-                existing.update.received_at_us =
-                    existing.update.received_at_us.max(update.received_at_us);
-                return Vec::new();
+        let pair = match self.pools.get_mut(&address) {
+            Some(existing) => {
+                if existing.update.curve == update.curve
+                    && existing.update.reserves == update.reserves
+                {
+                    // Same state: nothing can have changed.
+                    existing.update.slot = existing.update.slot.max(update.slot);
+                    existing.update.received_at_us =
+                        existing.update.received_at_us.max(update.received_at_us);
+                    return Vec::new();
+                }
+                if existing.update.slot > update.slot {
+                    // Never apply an older state over a newer one.
+                    return Vec::new();
+                }
+                existing.pair
             }
-            if existing.update.slot > update.slot {
-                // Never apply an older state over a newer one.
-                return Vec::new();
+            None => self.add_pool_to_graph(address, key),
+        };
+        self.pools.insert(address, PoolEntry::new(update, pair));
+        self.refresh_best(pair);
+        self.evaluate_affected(address, pair, now_us)
+    }
+
+    /// Recomputes a pair's best pool per direction from the pools' cached rates.
+    fn refresh_best(&mut self, pair: usize) {
+        let Some(entry) = self.pairs.get(pair) else {
+            return;
+        };
+        let mut best: [Option<(PoolAddress, f64)>; 2] = [None, None];
+        for address in &entry.pools {
+            let Some(pool) = self.pools.get(address) else {
+                continue;
+            };
+            let forward = pool.update.token_a == entry.key.0;
+            let (rate_0_to_1, rate_1_to_0) = if forward {
+                (pool.rate_ab, pool.rate_ba)
+            } else {
+                (pool.rate_ba, pool.rate_ab)
+            };
+            for (slot, rate) in best.iter_mut().zip([rate_0_to_1, rate_1_to_0]) {
+                if rate.is_finite() && slot.is_none_or(|(_, r)| rate > r) {
+                    *slot = Some((*address, rate));
+                }
             }
-        } else {
-            self.add_pool_to_graph(address, key);
         }
-        self.pools.insert(address, PoolEntry { update, pair: key });
-        self.evaluate_affected(address, key, now_us)
+        if let Some(entry) = self.pairs.get_mut(pair) {
+            entry.best = best;
+        }
     }
 
     /// Removes a pool; its opportunities close.
@@ -259,19 +343,29 @@ impl Detector {
         let Some(entry) = self.pools.remove(address) else {
             return Vec::new();
         };
-        let key = entry.pair;
+        let pair = entry.pair;
         let mut emptied = false;
-        if let Some(pair) = self.pairs.get_mut(&key) {
-            pair.pools.remove(address);
-            emptied = pair.pools.is_empty();
+        if let Some(p) = self.pairs.get_mut(pair) {
+            p.pools.remove(address);
+            emptied = p.pools.is_empty();
         }
+        self.refresh_best(pair);
         if emptied {
-            if let Some(pair) = self.pairs.remove(&key) {
-                for tri in pair.triangles {
-                    for (x, y) in [(tri[0], tri[1]), (tri[1], tri[2]), (tri[0], tri[2])] {
-                        if let Some(other) = self.pairs.get_mut(&pair_key(x, y)) {
-                            other.triangles.remove(&tri);
-                        }
+            // The edge is gone: so are its triangles.
+            let (key, dead) = match self.pairs.get_mut(pair) {
+                Some(p) => (p.key, std::mem::take(&mut p.triangles)),
+                None => return Vec::new(),
+            };
+            for t in dead {
+                let Some(tri) = self.triangles.get_mut(t) else {
+                    continue;
+                };
+                tri.alive = false;
+                let (tokens, pairs) = (tri.tokens, tri.pairs);
+                self.triangle_index.remove(&tokens);
+                for p in pairs {
+                    if let Some(other) = self.pairs.get_mut(p) {
+                        other.triangles.remove(&t);
                     }
                 }
             }
@@ -283,32 +377,50 @@ impl Detector {
         }
         self.spreads
             .retain(|(p, q), _| p != address && q != address);
-        let ids: Vec<OppKey> = self
+        let keys: Vec<OppKey> = self
             .open
             .iter()
             .filter(|(_, o)| o.last.legs.iter().any(|l| l.pool == *address))
             .map(|(key, _)| *key)
             .collect();
-        let mut events = Vec::new();
-        for id in ids {
-            if let Some(open) = self.open.remove(&id) {
-                events.push(OpportunityEvent {
-                    status: OpportunityStatus::Close,
-                    opportunity: open.last,
-                });
-            }
-        }
         let _ = now_us;
-        events
+        keys.into_iter()
+            .filter_map(|k| self.open.remove(&k))
+            .map(|open| OpportunityEvent {
+                status: OpportunityStatus::Close,
+                opportunity: open.last,
+            })
+            .collect()
     }
 
-    fn add_pool_to_graph(&mut self, address: PoolAddress, key: PairKey) {
-        let new_pair = !self.pairs.contains_key(&key);
-        self.pairs.entry(key).or_default().pools.insert(address);
-        if !new_pair {
-            return;
+    /// Adds a pool to its pair (creating the pair, and any triangles it closes, when new) and
+    /// returns the pair's index.
+    fn add_pool_to_graph(&mut self, address: PoolAddress, key: PairKey) -> usize {
+        if let Some(&pair) = self.pair_index.get(&key)
+            && let Some(entry) = self.pairs.get_mut(pair)
+        {
+            let revived = entry.pools.is_empty();
+            entry.pools.insert(address);
+            if !revived {
+                return pair;
+            }
+            self.connect(pair, key);
+            return pair;
         }
-        let (u, v) = key;
+        let pair = self.pairs.len();
+        self.pairs.push(PairEntry {
+            key,
+            pools: BTreeSet::from([address]),
+            triangles: BTreeSet::new(),
+            best: [None, None],
+        });
+        self.pair_index.insert(key, pair);
+        self.connect(pair, key);
+        pair
+    }
+
+    /// Links a (new or revived) pair into the token graph and records the triangles it closes.
+    fn connect(&mut self, pair: usize, (u, v): PairKey) {
         self.neighbours.entry(u).or_default().insert(v);
         self.neighbours.entry(v).or_default().insert(u);
         let common: Vec<Mint> = match (self.neighbours.get(&u), self.neighbours.get(&v)) {
@@ -316,34 +428,81 @@ impl Detector {
             _ => Vec::new(),
         };
         for w in common {
-            let mut tri = [u, v, w];
-            tri.sort_unstable();
-            for (x, y) in [(tri[0], tri[1]), (tri[1], tri[2]), (tri[0], tri[2])] {
-                if let Some(pair) = self.pairs.get_mut(&pair_key(x, y)) {
-                    pair.triangles.insert(tri);
+            let mut tokens = [u, v, w];
+            tokens.sort_unstable();
+            if self.triangle_index.contains_key(&tokens) {
+                continue;
+            }
+            let edges = [
+                (tokens[0], tokens[1]),
+                (tokens[1], tokens[2]),
+                (tokens[0], tokens[2]),
+            ];
+            let pairs: Vec<usize> = edges
+                .iter()
+                .filter_map(|(x, y)| self.pair_index.get(&pair_key(*x, *y)).copied())
+                .collect();
+            let Ok(pairs) = <[usize; 3]>::try_from(pairs) else {
+                continue;
+            };
+            let start = *tokens
+                .iter()
+                .max_by_key(|m| (self.rank(m), std::cmp::Reverse(**m)))
+                .unwrap_or(&tokens[0]);
+            let mut rest = tokens.iter().filter(|m| **m != start).copied();
+            let (Some(x), Some(y)) = (rest.next(), rest.next()) else {
+                continue;
+            };
+            let step = |from: Mint, to: Mint| -> Option<(usize, usize, Mint)> {
+                let key = pair_key(from, to);
+                let pair = *self.pair_index.get(&key)?;
+                Some((pair, usize::from(key.0 != from), from))
+            };
+            let walk = |path: [Mint; 3]| -> Option<[(usize, usize, Mint); 3]> {
+                Some([
+                    step(path[0], path[1])?,
+                    step(path[1], path[2])?,
+                    step(path[2], path[0])?,
+                ])
+            };
+            let (Some(forward), Some(backward)) = (walk([start, x, y]), walk([start, y, x])) else {
+                continue;
+            };
+            let t = self.triangles.len();
+            self.triangles.push(Triangle {
+                tokens,
+                pairs,
+                alive: true,
+                walks: [forward, backward],
+            });
+            self.triangle_index.insert(tokens, t);
+            for p in pairs {
+                if let Some(entry) = self.pairs.get_mut(p) {
+                    entry.triangles.insert(t);
                 }
             }
         }
+        let _ = pair;
     }
 
     fn evaluate_affected(
         &mut self,
         address: PoolAddress,
-        key: PairKey,
+        pair: usize,
         now_us: u64,
     ) -> Vec<OpportunityEvent> {
         let mut events = Vec::new();
-        let (others, triangles) = match self.pairs.get(&key) {
-            Some(pair) => (
-                pair.pools
-                    .iter()
-                    .filter(|p| **p != address)
-                    .copied()
-                    .collect::<Vec<_>>(),
-                pair.triangles.iter().copied().collect::<Vec<_>>(),
-            ),
-            None => (Vec::new(), Vec::new()),
+        let Some(entry) = self.pairs.get(pair) else {
+            return events;
         };
+        let key = entry.key;
+        let others: Vec<PoolAddress> = entry
+            .pools
+            .iter()
+            .filter(|p| **p != address)
+            .copied()
+            .collect();
+        let triangles: Vec<usize> = entry.triangles.iter().copied().collect();
         let (base, quote) = self.orient(key);
         for other in &others {
             for (buy, sell) in [(address, *other), (*other, address)] {
@@ -360,22 +519,20 @@ impl Detector {
             let evaluation = self.statistical(&key, p, q, base, quote, address, now_us);
             events.extend(self.track(key, evaluation, now_us));
         }
-        for tri in triangles {
-            let start = *tri
-                .iter()
-                .max_by_key(|m| (self.rank(m), std::cmp::Reverse(**m)))
-                .unwrap_or(&tri[0]);
-            let mut rest = tri.iter().filter(|m| **m != start).copied();
-            let (Some(x), Some(y)) = (rest.next(), rest.next()) else {
-                continue;
-            };
-            for path in [[start, x, y], [start, y, x]] {
-                let key = OppKey::Triangular(path);
-                let evaluation = self.triangular(&key, path, address, now_us);
+        for triangle in triangles {
+            for reverse in [false, true] {
+                let key = OppKey::Triangular { triangle, reverse };
+                let evaluation = self.triangular(&key, triangle, reverse, address, now_us);
                 events.extend(self.track(key, evaluation, now_us));
             }
         }
         events
+    }
+
+    /// The tokens of a triangle's walk, in order.
+    fn triangle_path(&self, triangle: usize, reverse: bool) -> Option<[Mint; 3]> {
+        let walk = self.triangles.get(triangle)?.walks[usize::from(reverse)];
+        Some([walk[0].2, walk[1].2, walk[2].2])
     }
 
     /// The wire id of an opportunity: strategy, tokens, and pools where they identify it.
@@ -387,13 +544,16 @@ impl Detector {
             OppKey::Statistical { p, q } => {
                 format!("statistical:{pair}:{}:{}", pool_label(p), pool_label(q))
             }
-            OppKey::Triangular(path) => {
-                format!(
-                    "triangular:{}>{}>{}",
-                    self.symbol(&path[0]),
-                    self.symbol(&path[1]),
-                    self.symbol(&path[2])
-                )
+            OppKey::Triangular { triangle, reverse } => {
+                match self.triangle_path(*triangle, *reverse) {
+                    Some(path) => format!(
+                        "triangular:{}>{}>{}",
+                        self.symbol(&path[0]),
+                        self.symbol(&path[1]),
+                        self.symbol(&path[2])
+                    ),
+                    None => format!("triangular:{triangle}"),
+                }
             }
         }
     }
@@ -454,7 +614,9 @@ impl Detector {
         if *token == self.sol_mint {
             return Some(1.0);
         }
-        let pair = self.pairs.get(&pair_key(self.sol_mint, *token))?;
+        let pair = self
+            .pairs
+            .get(*self.pair_index.get(&pair_key(self.sol_mint, *token))?)?;
         // The deepest pool's marginal price.
         let pool = pair
             .pools
@@ -671,7 +833,9 @@ impl Detector {
 
     /// Price of one whole `token` in whole `quote` units, through a direct pair.
     fn price_in(&self, token: &Mint, quote: &Mint) -> Option<f64> {
-        let pair = self.pairs.get(&pair_key(*token, *quote))?;
+        let pair = self
+            .pairs
+            .get(*self.pair_index.get(&pair_key(*token, *quote))?)?;
         let pool = pair.pools.iter().find_map(|p| self.pools.get(p))?;
         let (da, db) = (
             self.decimals(&pool.update.token_a),
@@ -699,16 +863,7 @@ impl Detector {
         let (Some(b), Some(s)) = (self.pools.get(buy), self.pools.get(sell)) else {
             return Evaluation::Rejected(RejectReason::Unquotable);
         };
-        let sides = [
-            Side {
-                pool: &b.update,
-                direction: direction_from(&b.update, quote),
-            },
-            Side {
-                pool: &s.update,
-                direction: direction_from(&s.update, base),
-            },
-        ];
+        let sides = [Side::new(b, quote), Side::new(s, base)];
         if sides[0].rate() * sides[1].rate() <= 1.0 {
             return Evaluation::Rejected(RejectReason::BelowMinProfit);
         }
@@ -732,32 +887,35 @@ impl Detector {
     fn triangular(
         &self,
         key: &OppKey,
-        path: [Mint; 3],
+        triangle: usize,
+        reverse: bool,
         trigger: PoolAddress,
         now_us: u64,
     ) -> Evaluation {
-        let mut sides = Vec::with_capacity(3);
-        for (from, to) in [(path[0], path[1]), (path[1], path[2]), (path[2], path[0])] {
-            let Some(pair) = self.pairs.get(&pair_key(from, to)) else {
+        let Some(t) = self.triangles.get(triangle).filter(|t| t.alive) else {
+            return Evaluation::Rejected(RejectReason::Unquotable);
+        };
+        let walk = t.walks[usize::from(reverse)];
+        let path = [walk[0].2, walk[1].2, walk[2].2];
+        // Screen with each edge's cached best rate: three array reads, no hashing.
+        let mut edges = [[0u8; 32]; 3];
+        let mut product = 1.0;
+        for (slot, (pair, direction, _)) in edges.iter_mut().zip(walk) {
+            let Some((best, rate)) = self.pairs.get(pair).and_then(|e| e.best[direction]) else {
                 return Evaluation::Rejected(RejectReason::Unquotable);
             };
-            // The best pool for this directed edge, by marginal rate after fees.
-            let best = pair
-                .pools
-                .iter()
-                .filter_map(|p| self.pools.get(p))
-                .map(|e| Side {
-                    pool: &e.update,
-                    direction: direction_from(&e.update, from),
-                })
-                .max_by(|x, y| x.rate().total_cmp(&y.rate()));
-            let Some(best) = best else {
-                return Evaluation::Rejected(RejectReason::Unquotable);
-            };
-            sides.push(best);
+            product *= rate;
+            *slot = best;
         }
-        if sides.iter().map(Side::rate).product::<f64>() <= 1.0 {
+        if product <= 1.0 {
             return Evaluation::Rejected(RejectReason::BelowMinProfit);
+        }
+        let mut sides = Vec::with_capacity(3);
+        for (best, from) in edges.iter().zip(path) {
+            let Some(entry) = self.pools.get(best) else {
+                return Evaluation::Rejected(RejectReason::Unquotable);
+            };
+            sides.push(Side::new(entry, from));
         }
         let Some(sized) = size_through(&sides, hint(&sides)) else {
             return Evaluation::Rejected(RejectReason::Unquotable);
@@ -831,16 +989,7 @@ impl Detector {
         let (Some(b), Some(s)) = (self.pools.get(&buy), self.pools.get(&sell)) else {
             return Evaluation::Rejected(RejectReason::Unquotable);
         };
-        let sides = [
-            Side {
-                pool: &b.update,
-                direction: direction_from(&b.update, quote),
-            },
-            Side {
-                pool: &s.update,
-                direction: direction_from(&s.update, base),
-            },
-        ];
+        let sides = [Side::new(b, quote), Side::new(s, base)];
         let size = ((self.config.stat_trade_size_quote
             * 10f64.powi(i32::from(self.decimals(&quote)))) as u64)
             .max(1);
