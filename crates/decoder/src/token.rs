@@ -103,6 +103,15 @@ impl TransferFeeConfig {
     }
 }
 
+/// The token program owning an account, or `WrongOwner` naming SPL Token as expected.
+fn token_program(kind: AccountKind, owner: &Pubkey) -> Result<TokenProgram, DecodeError> {
+    TokenProgram::from_owner(owner).ok_or(DecodeError::WrongOwner {
+        kind,
+        expected: SPL_TOKEN,
+        actual: *owner,
+    })
+}
+
 fn coption_tag(
     kind: AccountKind,
     field: &'static str,
@@ -197,12 +206,7 @@ impl<'a> TokenAccount<'a> {
     /// uninitialized account, a bad `COption` tag, or malformed extensions.
     #[inline]
     pub fn from_account(owner: &Pubkey, data: &'a [u8]) -> Result<Self, DecodeError> {
-        let program = TokenProgram::from_owner(owner).ok_or(DecodeError::WrongOwner {
-            kind: Self::KIND,
-            expected: SPL_TOKEN,
-            actual: *owner,
-        })?;
-        Self::from_bytes(program, data)
+        Self::from_bytes(token_program(Self::KIND, owner)?, data)
     }
 
     /// Decodes a token account of a known token program.
@@ -315,12 +319,7 @@ impl<'a> Mint<'a> {
     /// malformed extensions.
     #[inline]
     pub fn from_account(owner: &Pubkey, data: &'a [u8]) -> Result<Self, DecodeError> {
-        let program = TokenProgram::from_owner(owner).ok_or(DecodeError::WrongOwner {
-            kind: Self::KIND,
-            expected: SPL_TOKEN,
-            actual: *owner,
-        })?;
-        Self::from_bytes(program, data)
+        Self::from_bytes(token_program(Self::KIND, owner)?, data)
     }
 
     /// Decodes a mint of a known token program.

@@ -560,21 +560,7 @@ proptest! {
     /// the pricing crate at the reported sizes, yields at least the reported net profit.
     #[test]
     fn reported_opportunities_are_real(updates in market_updates()) {
-        let mut d = detector();
-        let mut pools = HashMap::new();
-        for (i, (n, pair, ra, rb, cp)) in updates.into_iter().enumerate() {
-            let update = build(n, pair, ra, rb, cp, i as u64);
-            pools.insert(update.address, update.clone());
-            let now = update.received_at_us;
-            for event in d.apply(update, now) {
-                if event.status == OpportunityStatus::Close || event.opportunity.kind == OpportunityType::Statistical {
-                    continue;
-                }
-                let realised = simulate(&event, &pools);
-                prop_assert!(realised >= event.opportunity.net_profit, "reported {} but realised {realised}", event.opportunity.net_profit);
-                prop_assert!(realised > 0);
-            }
-        }
+        check_reported_are_real(updates)?;
     }
 
     /// The same sequence of updates gives the same events.
@@ -632,6 +618,40 @@ fn events_map_onto_the_protocol_message() {
         .spot_price();
 }
 
+/// Replays updates and re-runs every reported spatial and triangular opportunity through
+/// `pricing`; returns how many of each were checked.
+fn check_reported_are_real(
+    updates: Vec<(u8, u8, u64, u64, bool)>,
+) -> Result<(u32, u32), TestCaseError> {
+    let mut d = detector();
+    let mut pools = HashMap::new();
+    let (mut spatial, mut triangular) = (0, 0);
+    for (i, (n, pair, ra, rb, cp)) in updates.into_iter().enumerate() {
+        let update = build(n, pair, ra, rb, cp, i as u64);
+        pools.insert(update.address, update.clone());
+        let now = update.received_at_us;
+        for event in d.apply(update, now) {
+            if event.status == OpportunityStatus::Close
+                || event.opportunity.kind == OpportunityType::Statistical
+            {
+                continue;
+            }
+            match event.opportunity.kind {
+                OpportunityType::Spatial => spatial += 1,
+                _ => triangular += 1,
+            }
+            let realised = simulate(&event, &pools);
+            prop_assert!(
+                realised >= event.opportunity.net_profit,
+                "reported {} but realised {realised}",
+                event.opportunity.net_profit
+            );
+            prop_assert!(realised > 0);
+        }
+    }
+    Ok((spatial, triangular))
+}
+
 /// The no-false-positive property must see opportunities, not just quiet markets.
 #[test]
 fn the_property_test_sees_real_opportunities() {
@@ -643,25 +663,9 @@ fn the_property_test_sees_real_opportunities() {
     let checked = std::cell::Cell::new((0u32, 0u32));
     runner
         .run(&market_updates(), |updates| {
-            let mut d = detector();
-            let mut pools = HashMap::new();
-            for (i, (n, pair, ra, rb, cp)) in updates.into_iter().enumerate() {
-                let update = build(n, pair, ra, rb, cp, i as u64);
-                pools.insert(update.address, update.clone());
-                let now = update.received_at_us;
-                for event in d.apply(update, now) {
-                    if event.status == OpportunityStatus::Close {
-                        continue;
-                    }
-                    let (spatial, triangular) = checked.get();
-                    match event.opportunity.kind {
-                        OpportunityType::Spatial => checked.set((spatial + 1, triangular)),
-                        OpportunityType::Triangular => checked.set((spatial, triangular + 1)),
-                        OpportunityType::Statistical => {}
-                    }
-                    assert!(simulate(&event, &pools) >= event.opportunity.net_profit);
-                }
-            }
+            let (s, t) = check_reported_are_real(updates)?;
+            let (spatial, triangular) = checked.get();
+            checked.set((spatial + s, triangular + t));
             Ok(())
         })
         .unwrap();
