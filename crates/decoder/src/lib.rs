@@ -22,7 +22,8 @@
 //! added fields inside former padding, the view reads them; older accounts read zero there.
 //!
 //! Features: `account-decoder` decodes JSON-RPC `UiAccount`s; `anchor` implements anchor-lang's
-//! account traits for the Anchor programs' views; `test-utils` loads the shared fixtures.
+//! account traits for the Anchor programs' views; `encode` writes account bytes from fields;
+//! `test-utils` loads the shared fixtures.
 
 #![cfg_attr(
     not(test),
@@ -41,6 +42,8 @@ mod view;
 
 #[cfg(feature = "anchor")]
 pub mod anchor;
+#[cfg(feature = "encode")]
+pub mod encode;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 
