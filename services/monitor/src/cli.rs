@@ -27,6 +27,33 @@ pub struct Cli {
     )]
     pub log: String,
 
+    /// Simulator: account updates per second.
+    #[arg(
+        long,
+        env = "DEXMON_SIM_RATE",
+        default_value_t = 2_000,
+        value_name = "N"
+    )]
+    pub sim_rate: u32,
+
+    /// Simulator: random seed (the same seed replays the same market).
+    #[arg(
+        long,
+        env = "DEXMON_SIM_SEED",
+        default_value_t = 42,
+        value_name = "SEED"
+    )]
+    pub sim_seed: u64,
+
+    /// Most distinct accounts pending between the source and the pipeline.
+    #[arg(
+        long,
+        env = "DEXMON_QUEUE_CAPACITY",
+        default_value_t = 65_536,
+        value_name = "N"
+    )]
+    pub queue_capacity: usize,
+
     /// Log line format.
     #[arg(long, env = "DEXMON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -8,6 +8,10 @@
 //! ```
 //!
 //! - [`cli`]: the command line and its environment overrides.
+//! - [`source`]: where account updates come from (the [`source::simulator`] by default), into
+//!   a never-blocking [`source::CoalescingQueue`].
+//! - [`pipeline`]: decode ▸ state ▸ price ▸ detect, one batch at a time.
+//! - [`hub`]: stamps, encodes once and broadcasts every channel message.
 //! - [`http`]: the Axum router: health, readiness, metrics and the dashboard.
 //! - [`shutdown`]: Ctrl-C and SIGTERM handling shared by every task.
 //!
@@ -16,10 +20,16 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod backoff;
 pub mod cli;
+pub mod clock;
 pub mod error;
 pub mod http;
+pub mod hub;
+pub mod pipeline;
 pub mod shutdown;
+pub mod source;
+pub mod tokens;
 
 use std::time::Instant;
 
@@ -50,12 +60,81 @@ async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
     let local = listener.local_addr().map_err(MonitorError::Runtime)?;
     tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
 
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let hub = std::sync::Arc::new(hub::Hub::new(65_536));
+    let queue = std::sync::Arc::new(source::CoalescingQueue::new(cli.queue_capacity));
+
+    // Source.
+    let sim = source::simulator::SimulatorConfig {
+        seed: cli.sim_seed,
+        updates_per_second: cli.sim_rate,
+        ..Default::default()
+    };
+    tracing::info!(
+        seed = sim.seed,
+        rate = sim.updates_per_second,
+        "source: built-in market simulator"
+    );
+    let source_task = tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()));
+
+    // Pipeline.
+    let mut pipeline = pipeline::Pipeline::new(
+        detector::DetectorConfig::default(),
+        pipeline::PriceConfig::default(),
+        tokens::TokenRegistry::default(),
+        hub.clone(),
+    );
+    let stats = pipeline.stats.clone();
+    let pipeline_queue = queue.clone();
+    let pipeline_task = tokio::task::spawn_blocking(move || {
+        let handle = tokio::runtime::Handle::current();
+        while let Some((batch, slot)) = handle.block_on(pipeline_queue.pop_batch(4_096)) {
+            pipeline.process(batch, slot);
+        }
+    });
+
+    // A periodic summary, so a terminal shows the market too.
+    let reporter_hub = hub.clone();
+    let mut reporter_stop = stop_rx.clone();
+    let reporter = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = reporter_stop.changed() => break,
+            }
+            let prices = reporter_hub.prices();
+            let summary: Vec<String> = prices
+                .iter()
+                .filter(|p| p.pair == "SOL/USDC")
+                .map(|p| format!("{}:{} {:.4}", p.dex, p.pool_type, p.price))
+                .collect();
+            tracing::info!(
+                updates = stats.updates.load(std::sync::atomic::Ordering::Relaxed),
+                pools = prices.len(),
+                open_opportunities = reporter_hub.open_opportunities().len(),
+                slot = stats.latest_slot.load(std::sync::atomic::Ordering::Relaxed),
+                "SOL/USDC {}",
+                summary.join("  ")
+            );
+        }
+    });
+
     let state = http::AppState::new(started);
     let app = http::router(state);
+    let shutdown = async move {
+        shutdown::signal().await;
+        let _ = stop_tx.send(true);
+    };
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown::signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(MonitorError::Runtime)?;
+    queue.close();
+    let _ = source_task.await;
+    let _ = pipeline_task.await;
+    let _ = reporter.await;
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -1,0 +1,345 @@
+//! The pipeline: decode ▸ state ▸ price ▸ detect ▸ publish, one batch of account updates at a
+//! time.
+//!
+//! - [`state`]: stores each account (newest wins) and routes it to the pools it belongs to;
+//!   decode failures and out-of-order updates are counted and logged with the pubkey.
+//! - [`model`]: turns a pool's accounts into a `pricing` model.
+//! - price: publishes a `price_update` when a pool's price moved by at least the threshold or
+//!   the refresh interval has passed since its last one.
+//! - detect: feeds the `detector`, and publishes its events as `opportunity` messages.
+
+pub mod model;
+pub mod state;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use decoder::Pubkey;
+use detector::{Detector, DetectorConfig, PoolUpdate};
+use protocol::{LogLevel, LogMessage, PriceUpdate, ServerMessage, Timestamp};
+
+use self::model::{Components, ModelError};
+use self::state::{Applied, MarketState};
+use crate::clock::{monotonic_us, unix_s};
+use crate::hub::Hub;
+use crate::source::AccountUpdate;
+use crate::tokens::{SOL, TokenRegistry};
+
+/// Price publication thresholds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PriceConfig {
+    /// Publish when the price moved by at least this fraction (0.0001 = 0.01%).
+    pub min_move: f64,
+    /// Publish at least this often while a pool keeps updating, in microseconds.
+    pub refresh_us: u64,
+}
+
+impl Default for PriceConfig {
+    fn default() -> Self {
+        Self {
+            min_move: 0.0001,
+            refresh_us: 1_000_000,
+        }
+    }
+}
+
+/// What the pipeline has done, for metrics and health.
+#[derive(Debug, Default)]
+pub struct PipelineStats {
+    pub updates: AtomicU64,
+    pub decode_failures: AtomicU64,
+    pub unknown_accounts: AtomicU64,
+    pub out_of_order: AtomicU64,
+    pub model_failures: AtomicU64,
+    pub prices_published: AtomicU64,
+    pub opportunities_published: AtomicU64,
+    pub latest_slot: AtomicU64,
+    /// Sum and count of update-to-decision latencies (µs), for the health report.
+    pub detect_latency_sum_us: AtomicU64,
+    pub detect_latency_count: AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LastPrice {
+    price: f64,
+    at_us: u64,
+}
+
+/// The stages between a source's queue and the hub.
+pub struct Pipeline {
+    state: MarketState,
+    detector: Detector,
+    tokens: TokenRegistry,
+    prices: PriceConfig,
+    last_price: HashMap<Pubkey, LastPrice>,
+    hub: Arc<Hub>,
+    pub stats: Arc<PipelineStats>,
+    /// Decode-failure logs are rate-limited per account.
+    logged_failures: BTreeSet<Pubkey>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("accounts", &self.state.account_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pipeline {
+    pub fn new(
+        detector_config: DetectorConfig,
+        prices: PriceConfig,
+        tokens: TokenRegistry,
+        hub: Arc<Hub>,
+    ) -> Self {
+        let mut detector = Detector::new(detector_config, SOL.to_bytes());
+        for token in tokens.all() {
+            detector.register_token(token.clone());
+        }
+        Self {
+            state: MarketState::default(),
+            detector,
+            tokens,
+            prices,
+            last_price: HashMap::new(),
+            hub,
+            stats: Arc::new(PipelineStats::default()),
+            logged_failures: BTreeSet::new(),
+        }
+    }
+
+    /// Processes one batch: store every update, then rebuild each affected pool once.
+    pub fn process(&mut self, batch: Vec<AccountUpdate>, slot: Option<u64>) {
+        if let Some(slot) = slot {
+            self.stats.latest_slot.fetch_max(slot, Ordering::Relaxed);
+        }
+        let mut affected = BTreeSet::new();
+        for update in batch {
+            self.stats.updates.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .latest_slot
+                .fetch_max(update.slot, Ordering::Relaxed);
+            let pubkey = update.pubkey;
+            match self.state.apply(update) {
+                Applied::Affects(pools) => affected.extend(pools),
+                Applied::Unused => {}
+                Applied::OutOfOrder => {
+                    self.stats.out_of_order.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%pubkey, "out-of-order update ignored");
+                }
+                Applied::Undecodable(err) => {
+                    let counter = match err {
+                        decoder::DecodeError::UnknownOwner { .. }
+                        | decoder::DecodeError::UnknownAccount { .. } => {
+                            &self.stats.unknown_accounts
+                        }
+                        _ => &self.stats.decode_failures,
+                    };
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    if self.logged_failures.insert(pubkey) {
+                        tracing::warn!(%pubkey, error = %err, kind = err.label(), "account failed to decode");
+                        self.log(
+                            LogLevel::Warning,
+                            "account failed to decode",
+                            &[("pubkey", pubkey.to_string()), ("error", err.to_string())],
+                        );
+                    }
+                }
+            }
+        }
+        for pool in affected {
+            self.rebuild(pool);
+        }
+    }
+
+    fn log(&self, level: LogLevel, message: &str, context: &[(&str, String)]) {
+        let context = (!context.is_empty()).then(|| {
+            context
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        });
+        self.hub.publish(ServerMessage::Log(LogMessage {
+            seq: 0,
+            timestamp: Timestamp::default(),
+            level,
+            message: message.to_owned(),
+            context,
+        }));
+    }
+
+    fn rebuild(&mut self, pool: Pubkey) {
+        let Some(record) = self.state.pool(&pool) else {
+            return;
+        };
+        let shape = record.shape.clone();
+        let components = (|| -> Result<Components<'_>, ModelError> {
+            let get = |k: &Pubkey| self.state.account(k).ok_or(ModelError::Missing(*k));
+            let decimals = |m: &Pubkey| self.tokens.get(m).map(|t| t.decimals);
+            Ok(Components {
+                pool: get(&pool)?,
+                vault_a: get(&shape.vault_a)?,
+                vault_b: get(&shape.vault_b)?,
+                config: match shape.config {
+                    Some(c) => Some(get(&c)?),
+                    None => None,
+                },
+                arrays: self.state.arrays_of(&pool),
+                decimals: (
+                    decimals(&shape.mint_a).unwrap_or(0),
+                    decimals(&shape.mint_b).unwrap_or(0),
+                ),
+                unix_now: unix_s(),
+            })
+        })();
+        let components = match components {
+            Ok(c) => c,
+            Err(ModelError::Missing(_)) => return, // not complete yet: normal at start-up
+            Err(e) => {
+                self.stats.model_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%pool, error = %e, "pool cannot be assembled");
+                return;
+            }
+        };
+        let slot = [
+            Some(components.pool),
+            Some(components.vault_a),
+            Some(components.vault_b),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|a| a.slot)
+        .max()
+        .unwrap_or(0);
+        let received_at_us = [components.pool, components.vault_a, components.vault_b]
+            .iter()
+            .map(|a| a.received_at_us)
+            .max()
+            .unwrap_or(0);
+        let (curve, reserves) = match model::build(&components) {
+            Ok(built) => built,
+            Err(e) => {
+                self.stats.model_failures.fetch_add(1, Ordering::Relaxed);
+                if self.logged_failures.insert(pool) {
+                    tracing::warn!(%pool, error = %e, "pool cannot be priced");
+                }
+                return;
+            }
+        };
+        self.publish_price(&pool, &shape, &curve, reserves, slot, received_at_us);
+        let now = monotonic_us();
+        let update = PoolUpdate {
+            address: pool.to_bytes(),
+            dex: shape.dex.to_owned(),
+            pool_type: shape.pool_type.to_owned(),
+            token_a: shape.mint_a.to_bytes(),
+            token_b: shape.mint_b.to_bytes(),
+            curve,
+            reserves,
+            slot,
+            received_at_us,
+        };
+        let events = self.detector.apply(update, now);
+        let latency = monotonic_us().saturating_sub(received_at_us);
+        self.stats
+            .detect_latency_sum_us
+            .fetch_add(latency, Ordering::Relaxed);
+        self.stats
+            .detect_latency_count
+            .fetch_add(1, Ordering::Relaxed);
+        for event in events {
+            let message = event.to_message(0, Timestamp::default(), |a| {
+                Pubkey::new_from_array(*a).to_string()
+            });
+            if event.status == protocol::OpportunityStatus::Open {
+                tracing::info!(
+                    id = %message.id,
+                    kind = ?message.opportunity_type,
+                    pair = %message.pair,
+                    buy = %message.buy_dex,
+                    sell = %message.sell_dex,
+                    net_percent = format_args!("{:.3}", message.net_profit_percent),
+                    size = format_args!("{:.4}", message.recommended_size),
+                    confidence = message.confidence,
+                    "opportunity opened"
+                );
+            }
+            self.stats
+                .opportunities_published
+                .fetch_add(1, Ordering::Relaxed);
+            self.hub.publish(ServerMessage::Opportunity(message));
+        }
+    }
+
+    fn publish_price(
+        &mut self,
+        pool: &Pubkey,
+        shape: &model::PoolShape,
+        curve: &detector::Curve,
+        reserves: (u64, u64),
+        slot: u64,
+        received_at_us: u64,
+    ) {
+        let (base, quote) = self.tokens.orient(&shape.mint_a, &shape.mint_b);
+        let decimals = |m: &Pubkey| self.tokens.get(m).map_or(0, |t| t.decimals);
+        let (da, db) = (decimals(&shape.mint_a), decimals(&shape.mint_b));
+        let b_per_a = curve.spot_price().to_f64(da, db);
+        let price = if base == shape.mint_a {
+            b_per_a
+        } else {
+            1.0 / b_per_a
+        };
+        if !price.is_finite() || price <= 0.0 {
+            return;
+        }
+        let now = monotonic_us();
+        if let Some(last) = self.last_price.get(pool)
+            && (price / last.price - 1.0).abs() < self.prices.min_move
+            && now.saturating_sub(last.at_us) < self.prices.refresh_us
+        {
+            return;
+        }
+        self.last_price
+            .insert(*pool, LastPrice { price, at_us: now });
+        let a = reserves.0 as f64 / 10f64.powi(i32::from(da));
+        let b = reserves.1 as f64 / 10f64.powi(i32::from(db));
+        let liquidity = if quote == shape.mint_b {
+            a * b_per_a + b
+        } else {
+            b / b_per_a + a
+        };
+        self.stats.prices_published.fetch_add(1, Ordering::Relaxed);
+        self.hub.publish(ServerMessage::PriceUpdate(PriceUpdate {
+            seq: 0,
+            timestamp: Timestamp::default(),
+            pair: format!(
+                "{}/{}",
+                self.tokens.symbol(&base),
+                self.tokens.symbol(&quote)
+            ),
+            dex: shape.dex.to_owned(),
+            pool_type: shape.pool_type.to_owned(),
+            pool: pool.to_string(),
+            price,
+            liquidity,
+            slot,
+            last_update_ms: now.saturating_sub(received_at_us) / 1_000,
+        }));
+    }
+
+    /// Open opportunities now.
+    pub fn open_count(&self) -> usize {
+        self.detector.open_opportunities().count()
+    }
+
+    /// Detector rejections by reason.
+    pub fn rejections(&self) -> Vec<(&'static str, u64)> {
+        self.detector
+            .rejections()
+            .iter()
+            .map(|(r, n)| (r.as_str(), *n))
+            .collect()
+    }
+}

@@ -1,0 +1,56 @@
+//! Where account updates come from. Every source yields the same [`SourceEvent`]s into a
+//! [`CoalescingQueue`], so the pipeline does not know or care which one is running.
+//!
+//! - [`simulator`]: the embedded default, a seeded market that writes genuine account bytes.
+//! - more sources (Yellowstone gRPC, RPC polling, replay) plug in here.
+
+pub mod queue;
+pub mod simulator;
+
+use bytes::Bytes;
+use decoder::Pubkey;
+
+pub use queue::CoalescingQueue;
+
+/// Which kind of source produced an update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Yellowstone,
+    Rpc,
+    Replay,
+    Simulator,
+}
+
+impl SourceKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Yellowstone => "yellowstone",
+            Self::Rpc => "rpc",
+            Self::Replay => "replay",
+            Self::Simulator => "simulator",
+        }
+    }
+}
+
+/// One account's new state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountUpdate {
+    pub pubkey: Pubkey,
+    pub owner: Pubkey,
+    pub data: Bytes,
+    pub slot: u64,
+    /// Orders writes to one account within one slot (Geyser's `write_version`), when known.
+    pub write_version: Option<u64>,
+    /// Arrival time, [`crate::clock::monotonic_us`].
+    pub received_at_us: u64,
+    pub source: SourceKind,
+}
+
+impl AccountUpdate {
+    /// Whether this update is newer than `other` for the same account: by slot, then by
+    /// write version. Equal positions are duplicates.
+    pub fn is_newer_than(&self, other: &Self) -> bool {
+        (self.slot, self.write_version.unwrap_or(0))
+            > (other.slot, other.write_version.unwrap_or(0))
+    }
+}
