@@ -27,6 +27,30 @@ pub struct Cli {
     )]
     pub log: String,
 
+    /// Where account updates come from: `simulator` (the embedded default, no network) or
+    /// `replay:PATH` (a file written by `--record`).
+    #[arg(
+        long,
+        env = "DEXMON_SOURCE",
+        default_value = "simulator",
+        value_name = "SOURCE",
+        value_parser = parse_source
+    )]
+    pub source: SourceArg,
+
+    /// Replay pace: 1 is real time, 10 is ten times faster, 0 is as fast as possible.
+    #[arg(
+        long,
+        env = "DEXMON_REPLAY_SPEED",
+        default_value_t = 1.0,
+        value_name = "X"
+    )]
+    pub replay_speed: f64,
+
+    /// Record every account update the pipeline receives to this file, for `replay:PATH`.
+    #[arg(long, env = "DEXMON_RECORD", value_name = "PATH")]
+    pub record: Option<std::path::PathBuf>,
+
     /// Simulator: account updates per second.
     #[arg(
         long,
@@ -59,6 +83,23 @@ pub struct Cli {
     pub log_format: LogFormat,
 }
 
+/// The `--source` choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceArg {
+    Simulator,
+    Replay(std::path::PathBuf),
+}
+
+fn parse_source(s: &str) -> Result<SourceArg, String> {
+    match s.split_once(':') {
+        None if s == "simulator" => Ok(SourceArg::Simulator),
+        Some(("replay", path)) if !path.is_empty() => Ok(SourceArg::Replay(path.into())),
+        _ => Err(format!(
+            "unknown source `{s}`: expected `simulator` or `replay:PATH`"
+        )),
+    }
+}
+
 /// How log lines are written to stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -83,5 +124,17 @@ mod tests {
         let cli = Cli::try_parse_from(["monitor"]).unwrap();
         assert_eq!(cli.listen, "127.0.0.1:8080");
         assert_eq!(cli.log_format, LogFormat::Text);
+        assert_eq!(cli.source, SourceArg::Simulator);
+    }
+
+    #[test]
+    fn sources_parse_or_explain() {
+        let cli = Cli::try_parse_from(["monitor", "--source", "replay:/tmp/a.rec"]).unwrap();
+        assert_eq!(cli.source, SourceArg::Replay("/tmp/a.rec".into()));
+        let err = Cli::try_parse_from(["monitor", "--source", "grpc"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected `simulator` or `replay:PATH`")
+        );
     }
 }

@@ -12,6 +12,12 @@ pub enum MonitorError {
         #[source]
         source: io::Error,
     },
+    #[error("cannot record to {}", path.display())]
+    Record {
+        path: std::path::PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("runtime failure")]
     Runtime(#[source] io::Error),
 }

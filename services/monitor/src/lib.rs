@@ -65,17 +65,52 @@ async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
     let queue = std::sync::Arc::new(source::CoalescingQueue::new(cli.queue_capacity));
 
     // Source.
-    let sim = source::simulator::SimulatorConfig {
-        seed: cli.sim_seed,
-        updates_per_second: cli.sim_rate,
-        ..Default::default()
+    let source_task = match &cli.source {
+        cli::SourceArg::Simulator => {
+            let sim = source::simulator::SimulatorConfig {
+                seed: cli.sim_seed,
+                updates_per_second: cli.sim_rate,
+                ..Default::default()
+            };
+            tracing::info!(
+                seed = sim.seed,
+                rate = sim.updates_per_second,
+                "source: built-in market simulator"
+            );
+            tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()))
+        }
+        cli::SourceArg::Replay(path) => {
+            tracing::info!(path = %path.display(), speed = cli.replay_speed, "source: replay");
+            let (path, speed, queue, stop) = (
+                path.clone(),
+                cli.replay_speed,
+                queue.clone(),
+                stop_rx.clone(),
+            );
+            tokio::spawn(async move {
+                match source::replay::run(&path, speed, clock::monotonic_us(), queue, stop).await {
+                    Ok(frames) => tracing::info!(frames, "replay finished"),
+                    Err(err) => tracing::error!(%err, path = %path.display(), "replay failed"),
+                }
+            })
+        }
     };
-    tracing::info!(
-        seed = sim.seed,
-        rate = sim.updates_per_second,
-        "source: built-in market simulator"
-    );
-    let source_task = tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()));
+    let mut recorder = match &cli.record {
+        None => None,
+        Some(path) => {
+            let file = std::fs::File::create(path).map_err(|source| MonitorError::Record {
+                path: path.clone(),
+                source,
+            })?;
+            tracing::info!(path = %path.display(), "recording account updates");
+            Some(
+                source::replay::Recorder::new(file).map_err(|e| MonitorError::Record {
+                    path: path.clone(),
+                    source: std::io::Error::other(e),
+                })?,
+            )
+        }
+    };
 
     // Pipeline.
     let mut pipeline = pipeline::Pipeline::new(
@@ -89,7 +124,15 @@ async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
     let pipeline_task = tokio::task::spawn_blocking(move || {
         let handle = tokio::runtime::Handle::current();
         while let Some((batch, slot)) = handle.block_on(pipeline_queue.pop_batch(4_096)) {
+            if let Some(rec) = recorder.as_mut()
+                && !record(rec, &batch, slot)
+            {
+                recorder = None;
+            }
             pipeline.process(batch, slot);
+        }
+        if let Some(Err(err)) = recorder.map(source::replay::Recorder::finish) {
+            tracing::error!(%err, "recording could not be completed");
         }
     });
 
@@ -137,6 +180,26 @@ async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
     let _ = reporter.await;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// Appends one batch to the recording; false when it failed. A failing disk stops the
+/// recording, not the monitor.
+fn record(
+    rec: &mut source::replay::Recorder<std::fs::File>,
+    batch: &[source::AccountUpdate],
+    slot: Option<u64>,
+) -> bool {
+    let result = batch
+        .iter()
+        .try_for_each(|u| rec.account(u))
+        .and_then(|()| match slot {
+            Some(slot) => rec.slot(slot, clock::monotonic_us()),
+            None => Ok(()),
+        });
+    if let Err(err) = &result {
+        tracing::error!(%err, "recording failed; it stops here and the monitor carries on");
+    }
+    result.is_ok()
 }
 
 fn init_tracing(cli: &cli::Cli) {

@@ -9,8 +9,13 @@ use std::time::Duration;
 
 /// Starts the monitor on an ephemeral port and returns it with the address it logged.
 fn start() -> (Child, String, mpsc::Receiver<String>) {
+    start_with(&[])
+}
+
+fn start_with(extra: &[&str]) -> (Child, String, mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_monitor"))
         .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
         .env_remove("DEXMON_LISTEN")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -103,4 +108,54 @@ fn bad_listen_address_is_a_clear_error() {
         stderr.contains("cannot listen on not-an-address"),
         "{stderr}"
     );
+}
+
+fn interrupt(child: &mut Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().expect("wait");
+    assert!(exit.success(), "monitor exited with {exit}");
+}
+
+/// Waits for a log line containing `needle`, returning it.
+fn wait_for(logs: &mpsc::Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        if let Ok(line) = logs.recv_timeout(Duration::from_secs(1))
+            && line.contains(needle)
+        {
+            return line;
+        }
+    }
+    panic!("no log line containing {needle:?}");
+}
+
+#[test]
+fn a_recorded_session_replays() {
+    let dir = std::env::temp_dir().join(format!("dexmon-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("session.rec");
+    let file_arg = file.to_str().unwrap();
+
+    let (mut child, _addr, logs) = start_with(&["--record", file_arg, "--sim-rate", "5000"]);
+    wait_for(&logs, "opportunity opened");
+    interrupt(&mut child);
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size > 10_000, "recording is {size} bytes");
+
+    let source = format!("replay:{file_arg}");
+    let (mut child, _addr, logs) = start_with(&["--source", &source, "--replay-speed", "0"]);
+    let line = wait_for(&logs, "replay finished");
+    let frames: u64 = line
+        .split("frames=")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .expect("frame count");
+    assert!(frames > 100, "{line}");
+    interrupt(&mut child);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,9 +2,11 @@
 //! [`CoalescingQueue`], so the pipeline does not know or care which one is running.
 //!
 //! - [`simulator`]: the embedded default, a seeded market that writes genuine account bytes.
-//! - more sources (Yellowstone gRPC, RPC polling, replay) plug in here.
+//! - [`replay`]: plays back a file written by `--record`, at any speed.
+//! - more sources (Yellowstone gRPC, RPC polling) plug in here.
 
 pub mod queue;
+pub mod replay;
 pub mod simulator;
 
 use bytes::Bytes;
