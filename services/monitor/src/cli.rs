@@ -78,6 +78,59 @@ pub struct Cli {
     )]
     pub queue_capacity: usize,
 
+    /// Bearer tokens accepted on `/ws` and `/api` (comma-separated). None: no authentication.
+    #[arg(
+        long = "api-token",
+        env = "DEXMON_API_TOKENS",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub api_tokens: Vec<String>,
+
+    /// Browser origins allowed to open `/ws`, besides pages this monitor serves; `*` for any.
+    #[arg(
+        long,
+        env = "DEXMON_ALLOW_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN"
+    )]
+    pub allow_origin: Vec<String>,
+
+    /// Most simultaneous WebSocket connections; more are refused with 503.
+    #[arg(
+        long,
+        env = "DEXMON_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        value_name = "N"
+    )]
+    pub max_connections: usize,
+
+    /// Seconds between WebSocket pings; a client silent for this plus 10 s is closed (4000).
+    #[arg(
+        long,
+        env = "DEXMON_HEARTBEAT_SECS",
+        default_value_t = 25,
+        value_name = "S"
+    )]
+    pub heartbeat_secs: u64,
+
+    /// Inbound messages per second allowed per connection.
+    #[arg(long, env = "DEXMON_WS_RATE", default_value_t = 20.0, value_name = "N")]
+    pub ws_rate: f64,
+
+    /// Inbound burst allowed per connection.
+    #[arg(long, env = "DEXMON_WS_BURST", default_value_t = 40, value_name = "N")]
+    pub ws_burst: u32,
+
+    /// Seconds between `health` messages.
+    #[arg(
+        long,
+        env = "DEXMON_HEALTH_INTERVAL_SECS",
+        default_value_t = 5,
+        value_name = "S"
+    )]
+    pub health_interval_secs: u64,
+
     /// Log line format.
     #[arg(long, env = "DEXMON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

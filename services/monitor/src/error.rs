@@ -18,6 +18,8 @@ pub enum MonitorError {
         #[source]
         source: io::Error,
     },
+    #[error("invalid configuration: {0}")]
+    Config(String),
     #[error("runtime failure")]
     Runtime(#[source] io::Error),
 }

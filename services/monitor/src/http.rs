@@ -1,37 +1,96 @@
-//! The HTTP surface: liveness now; readiness, metrics, REST, /ws and the dashboard join it as
-//! the pipeline grows.
+//! The HTTP surface (Axum): `/ws`, liveness and readiness, Prometheus metrics, the REST
+//! catch-up API and the dashboard.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /ws` | the `dexmon.v1` WebSocket ([`crate::ws`]) |
+//! | `GET /health` | liveness: 200 while the process serves requests |
+//! | `GET /ready` | readiness: 200 when the source delivers fresh data, 503 with the reason |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /api/prices`, `/api/pools`, `/api/opportunities?limit=`, `/api/stats` | JSON |
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
-use axum::{Json, Router, extract::State, routing::get};
-use serde::Serialize;
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use protocol::{Channel, ServerMessage};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Credentials;
+use crate::clock::monotonic_us;
+use crate::hub::Hub;
+use crate::pipeline::PipelineStats;
+use crate::source::{CoalescingQueue, SourceStatus};
+use crate::ws::WsContext;
 
 /// Shared, read-mostly state behind the routes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
-    inner: Arc<Inner>,
+    pub started: Instant,
+    pub hub: Arc<Hub>,
+    pub pipeline: Arc<PipelineStats>,
+    pub queue: Arc<CoalescingQueue>,
+    pub source: Arc<SourceStatus>,
+    pub ws: WsContext,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Data older than this is stale: `/ready` answers 503.
+    pub stale_after: Duration,
 }
 
-#[derive(Debug)]
-struct Inner {
-    started: Instant,
-}
-
-impl AppState {
-    /// State for a server that started at `started`.
-    pub fn new(started: Instant) -> Self {
-        Self {
-            inner: Arc::new(Inner { started }),
-        }
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("epoch", &self.hub.epoch)
+            .field("source", &self.source.name)
+            .finish_non_exhaustive()
     }
 }
 
 /// The router with every route.
 pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/prices", get(prices))
+        .route("/api/pools", get(pools))
+        .route("/api/opportunities", get(opportunities))
+        .route("/api/stats", get(stats))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_methods([axum::http::Method::GET])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .allow_origin(tower_http::cors::Any);
     Router::new()
         .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .merge(api.layer(cors))
+        .merge(crate::dashboard::routes())
+        .route("/ws", get(crate::ws::upgrade).with_state(state.ws.clone()))
         .with_state(state)
+}
+
+async fn require_auth(
+    State(state): State<AppState>,
+    Query(credentials): Query<Credentials>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    if state.ws.auth.authorize(&headers, &credentials) {
+        next.run(request).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "missing or wrong credentials\n",
+        )
+            .into_response()
+    }
 }
 
 /// Body of `GET /health`.
@@ -42,11 +101,217 @@ struct Liveness {
     uptime_seconds: u64,
 }
 
-/// Liveness: answers 200 while the process serves requests.
 async fn health(State(state): State<AppState>) -> Json<Liveness> {
     Json(Liveness {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
-        uptime_seconds: state.inner.started.elapsed().as_secs(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+    })
+}
+
+/// Body of `GET /ready`.
+#[derive(Debug, Serialize)]
+struct Readiness {
+    ready: bool,
+    source: String,
+    state: protocol::SourceState,
+    /// Milliseconds since the last account update; absent before the first.
+    data_age_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let (source_state, source_reason) = state.source.get();
+    let last = state.pipeline.last_update_us.load(Ordering::Relaxed);
+    let age_ms = (last > 0).then(|| monotonic_us().saturating_sub(last) / 1_000);
+    let stale_ms = u64::try_from(state.stale_after.as_millis()).unwrap_or(u64::MAX);
+    let reason = match (source_state, age_ms) {
+        (protocol::SourceState::Connected | protocol::SourceState::Fallback, Some(age))
+            if age <= stale_ms =>
+        {
+            None
+        }
+        (protocol::SourceState::Connected | protocol::SourceState::Fallback, Some(age)) => {
+            Some(format!("data is stale: last update {age} ms ago"))
+        }
+        (protocol::SourceState::Connected | protocol::SourceState::Fallback, None) => {
+            Some("no data received yet".to_owned())
+        }
+        (other, _) => Some(source_reason.unwrap_or_else(|| format!("source is {other:?}"))),
+    };
+    let body = Readiness {
+        ready: reason.is_none(),
+        source: state.source.name.to_owned(),
+        state: source_state,
+        data_age_ms: age_ms,
+        reason,
+    };
+    let status = if body.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    // Figures kept as atomics elsewhere are copied into gauges at scrape time.
+    let p = &state.pipeline;
+    #[allow(clippy::cast_precision_loss)]
+    let set = |name: &'static str, value: u64| metrics::gauge!(name).set(value as f64);
+    set("dexmon_source_queue_depth", state.queue.len() as u64);
+    set("dexmon_updates_total", p.updates.load(Ordering::Relaxed));
+    set(
+        "dexmon_decode_failures_total",
+        p.decode_failures.load(Ordering::Relaxed),
+    );
+    set(
+        "dexmon_unknown_accounts_total",
+        p.unknown_accounts.load(Ordering::Relaxed),
+    );
+    set(
+        "dexmon_out_of_order_total",
+        p.out_of_order.load(Ordering::Relaxed),
+    );
+    set(
+        "dexmon_model_failures_total",
+        p.model_failures.load(Ordering::Relaxed),
+    );
+    set("dexmon_latest_slot", p.latest_slot.load(Ordering::Relaxed));
+    set(
+        "dexmon_open_opportunities",
+        state.hub.open_opportunities().len() as u64,
+    );
+    set(
+        "dexmon_source_reconnects_total",
+        state.source.reconnects.load(Ordering::Relaxed),
+    );
+    for channel in Channel::ALL {
+        #[allow(clippy::cast_precision_loss)]
+        metrics::gauge!("dexmon_published_total", "channel" => channel.as_str())
+            .set(state.hub.published(channel) as f64);
+    }
+    let (source_state, _) = state.source.get();
+    for candidate in [
+        protocol::SourceState::Connected,
+        protocol::SourceState::Reconnecting,
+        protocol::SourceState::Fallback,
+        protocol::SourceState::Down,
+    ] {
+        let label = format!("{candidate:?}").to_lowercase();
+        metrics::gauge!("dexmon_source_state", "source" => state.source.name, "state" => label)
+            .set(if candidate == source_state { 1.0 } else { 0.0 });
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn prices(State(state): State<AppState>) -> Json<Vec<protocol::PriceUpdate>> {
+    Json(state.hub.prices())
+}
+
+/// One pool in `GET /api/pools`.
+#[derive(Debug, Serialize)]
+struct Pool {
+    pool: String,
+    pair: String,
+    dex: String,
+    pool_type: String,
+    slot: u64,
+}
+
+async fn pools(State(state): State<AppState>) -> Json<Vec<Pool>> {
+    Json(
+        state
+            .hub
+            .prices()
+            .into_iter()
+            .map(|p| Pool {
+                pool: p.pool,
+                pair: p.pair,
+                dex: p.dex,
+                pool_type: p.pool_type,
+                slot: p.slot,
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct Limit {
+    limit: Option<usize>,
+}
+
+/// Body of `GET /api/opportunities`.
+#[derive(Debug, Serialize)]
+struct Opportunities {
+    open: Vec<protocol::Opportunity>,
+    /// The latest opportunity messages (opens, updates, closes), newest last.
+    recent: Vec<protocol::Opportunity>,
+}
+
+async fn opportunities(
+    State(state): State<AppState>,
+    Query(limit): Query<Limit>,
+) -> Json<Opportunities> {
+    let limit = limit.limit.unwrap_or(100).min(1_000);
+    let recent = state
+        .hub
+        .recent(Channel::Opportunities, limit)
+        .into_iter()
+        .filter_map(|p| match p.message.message() {
+            ServerMessage::Opportunity(o) => Some(o.clone()),
+            _ => None,
+        })
+        .collect();
+    Json(Opportunities {
+        open: state.hub.open_opportunities(),
+        recent,
+    })
+}
+
+/// Body of `GET /api/stats`.
+#[derive(Debug, Serialize)]
+struct Stats {
+    uptime_seconds: u64,
+    epoch: String,
+    updates: u64,
+    decode_failures: u64,
+    unknown_accounts: u64,
+    out_of_order: u64,
+    prices_published: u64,
+    opportunities_published: u64,
+    latest_slot: u64,
+    queue_depth: usize,
+    connections: usize,
+    detection_latency_p50_us: Option<u64>,
+    detection_latency_p99_us: Option<u64>,
+    seq: Vec<(Channel, u64)>,
+}
+
+async fn stats(State(state): State<AppState>) -> Json<Stats> {
+    let p = &state.pipeline;
+    Json(Stats {
+        uptime_seconds: state.started.elapsed().as_secs(),
+        epoch: state.hub.epoch.clone(),
+        updates: p.updates.load(Ordering::Relaxed),
+        decode_failures: p.decode_failures.load(Ordering::Relaxed),
+        unknown_accounts: p.unknown_accounts.load(Ordering::Relaxed),
+        out_of_order: p.out_of_order.load(Ordering::Relaxed),
+        prices_published: p.prices_published.load(Ordering::Relaxed),
+        opportunities_published: p.opportunities_published.load(Ordering::Relaxed),
+        latest_slot: p.latest_slot.load(Ordering::Relaxed),
+        queue_depth: state.queue.len(),
+        connections: state.ws.stats.active.load(Ordering::Relaxed),
+        detection_latency_p50_us: p.latency_quantile_us(0.5),
+        detection_latency_p99_us: p.latency_quantile_us(0.99),
+        seq: Channel::ALL
+            .iter()
+            .map(|c| (*c, state.hub.seq(*c)))
+            .collect(),
     })
 }

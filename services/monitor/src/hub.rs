@@ -1,19 +1,55 @@
 //! The publish side: every `dexmon.v1` channel message goes through [`Hub::publish`], which
 //! stamps the channel's next `seq`, encodes the message once, keeps what snapshots and REST
 //! need (latest price per pool, open opportunities, latest health), and broadcasts the shared
-//! bytes to every subscriber (the WebSocket connections).
+//! bytes to every subscriber (the WebSocket connections). A bounded per-channel history, by
+//! count and by age, serves `resume`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use protocol::{
     Channel, EncodedMessage, Health, Opportunity, OpportunityStatus, PriceUpdate, ServerMessage,
-    Timestamp,
+    Snapshot, Timestamp,
 };
 use tokio::sync::broadcast;
 
-use crate::clock::unix_ms;
+use crate::clock::{monotonic_us, unix_ms};
+
+/// Log messages in a `logs` snapshot.
+const SNAPSHOT_LOGS: usize = 100;
+
+/// How much of each channel the hub keeps for `resume`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryLimits {
+    /// Most messages kept per channel.
+    pub max_messages: usize,
+    /// Oldest message kept, in microseconds.
+    pub max_age_us: u64,
+}
+
+impl Default for HistoryLimits {
+    fn default() -> Self {
+        Self {
+            max_messages: 10_000,
+            max_age_us: 300_000_000,
+        }
+    }
+}
+
+/// What `resume` can recover for one channel.
+#[derive(Debug)]
+pub enum Recovery {
+    /// Every message after the requested `seq`, in order (possibly none), and the channel's
+    /// `seq` at that moment.
+    Recovered {
+        messages: Vec<Published>,
+        to_seq: u64,
+    },
+    /// The history no longer reaches back far enough (or the epoch differs). The range the hub
+    /// still holds is given for the `resumed` answer.
+    Lost { from_seq: u64, to_seq: u64 },
+}
 
 /// A published message with its channel.
 #[derive(Debug, Clone)]
@@ -21,6 +57,8 @@ pub struct Published {
     pub channel: Channel,
     pub seq: u64,
     pub message: EncodedMessage,
+    /// When it was published, [`monotonic_us`], for the publish-to-write latency.
+    pub published_us: u64,
 }
 
 #[derive(Debug, Default)]
@@ -28,6 +66,8 @@ struct Latest {
     prices: HashMap<String, PriceUpdate>,
     opportunities: BTreeMap<String, Opportunity>,
     health: Option<Health>,
+    /// Per channel: (published at µs, message), oldest first.
+    history: [VecDeque<(u64, Published)>; 4],
 }
 
 /// Per-channel sequence numbers, shared encodings, and the latest state.
@@ -37,6 +77,7 @@ pub struct Hub {
     sent: [AtomicU64; 4],
     tx: broadcast::Sender<Published>,
     latest: Mutex<Latest>,
+    limits: HistoryLimits,
     /// Random per start; `resume` recovers only within one epoch.
     pub epoch: String,
 }
@@ -44,6 +85,11 @@ pub struct Hub {
 impl Hub {
     /// A hub whose broadcast buffer holds `capacity` messages for slow subscribers.
     pub fn new(capacity: usize) -> Self {
+        Self::with_history(capacity, HistoryLimits::default())
+    }
+
+    /// A hub with explicit history limits.
+    pub fn with_history(capacity: usize, limits: HistoryLimits) -> Self {
         let (tx, _) = broadcast::channel(capacity.max(16));
         let epoch = format!("{:016x}", rand::random::<u64>());
         Self {
@@ -51,6 +97,7 @@ impl Hub {
             sent: Default::default(),
             tx,
             latest: Mutex::new(Latest::default()),
+            limits,
             epoch,
         }
     }
@@ -111,16 +158,120 @@ impl Hub {
                 return None;
             }
         };
+        let now = monotonic_us();
         let published = Published {
             channel,
             seq,
             message: encoded,
+            published_us: now,
         };
-        drop(latest);
+        let history = &mut latest.history[channel.index()];
+        history.push_back((now, published.clone()));
+        while history.len() > self.limits.max_messages
+            || history
+                .front()
+                .is_some_and(|(at, _)| now.saturating_sub(*at) > self.limits.max_age_us)
+        {
+            history.pop_front();
+        }
         self.sent[channel.index()].fetch_add(1, Ordering::Relaxed);
+        // Sent under the lock so that subscribers see `seq` order, and a `resume` that reads
+        // the history under the same lock knows exactly which messages are still in flight.
         // No subscribers is not an error: the state above still serves snapshots and REST.
         let _ = self.tx.send(published.clone());
+        drop(latest);
         Some(published)
+    }
+
+    /// What a client that processed `after_seq` on `channel` in `epoch` missed.
+    pub fn recover(&self, channel: Channel, epoch: &str, after_seq: u64) -> Recovery {
+        let latest = self.latest();
+        let to_seq = self.seq(channel);
+        let history = &latest.history[channel.index()];
+        let from_seq = history.front().map_or(to_seq + 1, |(_, p)| p.seq);
+        // Recoverable when every message after `after_seq` is still held: the oldest held is
+        // at most `after_seq + 1` (or nothing was missed at all).
+        if epoch != self.epoch
+            || after_seq > to_seq
+            || (after_seq < to_seq && from_seq > after_seq + 1)
+        {
+            return Recovery::Lost { from_seq, to_seq };
+        }
+        let messages = history
+            .iter()
+            .filter(|(_, p)| p.seq > after_seq)
+            .map(|(_, p)| p.clone())
+            .collect();
+        Recovery::Recovered { messages, to_seq }
+    }
+
+    /// The most recent `limit` messages of a channel still in history, oldest first.
+    pub fn recent(&self, channel: Channel, limit: usize) -> Vec<Published> {
+        let latest = self.latest();
+        let history = &latest.history[channel.index()];
+        history
+            .iter()
+            .skip(history.len().saturating_sub(limit))
+            .map(|(_, p)| p.clone())
+            .collect()
+    }
+
+    /// The current state of `channel`, taken atomically with its `seq`, for the pairs and
+    /// dexes `matches` accepts.
+    pub fn snapshot(&self, channel: Channel, matches: &dyn Fn(&str, &[&str]) -> bool) -> Snapshot {
+        let latest = self.latest();
+        let mut snapshot = Snapshot {
+            id: None,
+            timestamp: Timestamp::from_unix_millis(unix_ms()),
+            channel,
+            seq: self.seq(channel),
+            prices: None,
+            opportunities: None,
+            health: None,
+            logs: None,
+        };
+        match channel {
+            Channel::Prices => {
+                let mut prices: Vec<PriceUpdate> = latest
+                    .prices
+                    .values()
+                    .filter(|p| matches(&p.pair, &[&p.dex]))
+                    .cloned()
+                    .collect();
+                prices.sort_by(|a, b| (&a.pair, &a.dex, &a.pool).cmp(&(&b.pair, &b.dex, &b.pool)));
+                snapshot.prices = Some(prices);
+            }
+            Channel::Opportunities => {
+                snapshot.opportunities = Some(
+                    latest
+                        .opportunities
+                        .values()
+                        .filter(|o| matches(&o.pair, &[&o.buy_dex, &o.sell_dex]))
+                        .cloned()
+                        .collect(),
+                );
+            }
+            Channel::Health => snapshot.health.clone_from(&latest.health),
+            Channel::Logs => {
+                let history = &latest.history[Channel::Logs.index()];
+                snapshot.logs = Some(
+                    history
+                        .iter()
+                        .skip(history.len().saturating_sub(SNAPSHOT_LOGS))
+                        .filter_map(|(_, p)| match p.message.message() {
+                            ServerMessage::Log(l) => Some(l.clone()),
+                            _ => None,
+                        })
+                        .collect(),
+                );
+            }
+        }
+        snapshot
+    }
+
+    /// Connected subscribers (WebSocket connections).
+    pub fn subscriber_count(&self) -> usize {
+        self.tx.receiver_count()
     }
 
     /// The latest price of every pool.

@@ -12,7 +12,10 @@
 //!   a never-blocking [`source::CoalescingQueue`].
 //! - [`pipeline`]: decode ▸ state ▸ price ▸ detect, one batch at a time.
 //! - [`hub`]: stamps, encodes once and broadcasts every channel message.
-//! - [`http`]: the Axum router: health, readiness, metrics and the dashboard.
+//! - [`ws`]: `/ws`, per-connection outboxes, limits and resume.
+//! - [`http`]: the Axum router: `/ws`, health, readiness, metrics, REST and the dashboard.
+//! - [`health`]: the periodic `health` message and the terminal summary.
+//! - [`auth`]: tokens and the `Origin` allowlist.
 //! - [`shutdown`]: Ctrl-C and SIGTERM handling shared by every task.
 //!
 //! All I/O of dexmon lives in this crate; the libraries it uses (`protocol`, `decoder`,
@@ -20,82 +23,267 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod auth;
 pub mod backoff;
 pub mod cli;
 pub mod clock;
+pub mod dashboard;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod hub;
 pub mod pipeline;
 pub mod shutdown;
 pub mod source;
 pub mod tokens;
+pub mod ws;
 
-use std::time::Instant;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 pub use error::MonitorError;
+
+/// Everything the service needs to start; built from the command line by
+/// [`Settings::from_cli`], or directly by tests and embedders.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub source: cli::SourceArg,
+    pub replay_speed: f64,
+    pub record: Option<PathBuf>,
+    pub simulator: source::simulator::SimulatorConfig,
+    pub queue_capacity: usize,
+    pub ws: ws::WsConfig,
+    pub auth: auth::Auth,
+    pub history: hub::HistoryLimits,
+    pub health_interval: Duration,
+    /// Data older than this makes `/ready` answer 503 and counts a price as stale.
+    pub stale_after: Duration,
+    /// Log the SOL/USDC summary line every 5 s.
+    pub summary_log: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:0".to_owned(),
+            source: cli::SourceArg::Simulator,
+            replay_speed: 1.0,
+            record: None,
+            simulator: source::simulator::SimulatorConfig::default(),
+            queue_capacity: 65_536,
+            ws: ws::WsConfig::default(),
+            auth: auth::Auth::default(),
+            history: hub::HistoryLimits::default(),
+            health_interval: Duration::from_secs(5),
+            stale_after: Duration::from_secs(30),
+            summary_log: false,
+        }
+    }
+}
+
+impl Settings {
+    /// The settings the command line asks for.
+    ///
+    /// # Errors
+    /// [`MonitorError::Config`] for values that cannot work together (a zero rate limit,
+    /// for example).
+    pub fn from_cli(cli: &cli::Cli) -> Result<Self, MonitorError> {
+        let ws = ws::WsConfig {
+            max_connections: cli.max_connections,
+            heartbeat: Duration::from_secs(cli.heartbeat_secs.max(1)),
+            rate_per_second: cli.ws_rate,
+            rate_burst: cli.ws_burst,
+            ..ws::WsConfig::default()
+        };
+        ws::rate_limit::TokenBucket::new(ws.rate_per_second, ws.rate_burst, 0)
+            .map_err(|e| MonitorError::Config(e.to_string()))?;
+        let origins = if cli.allow_origin.iter().any(|o| o == "*") {
+            auth::OriginPolicy::Any
+        } else if cli.allow_origin.is_empty() {
+            auth::OriginPolicy::SameHost
+        } else {
+            auth::OriginPolicy::List(cli.allow_origin.clone())
+        };
+        let tokens = cli
+            .api_tokens
+            .iter()
+            .flat_map(|t| t.split(','))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(auth::Token::new)
+            .collect();
+        Ok(Self {
+            listen: cli.listen.clone(),
+            source: cli.source.clone(),
+            replay_speed: cli.replay_speed,
+            record: cli.record.clone(),
+            simulator: source::simulator::SimulatorConfig {
+                seed: cli.sim_seed,
+                updates_per_second: cli.sim_rate,
+                ..Default::default()
+            },
+            queue_capacity: cli.queue_capacity,
+            ws,
+            auth: auth::Auth { tokens, origins },
+            health_interval: Duration::from_secs(cli.health_interval_secs.max(1)),
+            summary_log: true,
+            ..Self::default()
+        })
+    }
+}
 
 /// Runs the monitor until Ctrl-C or SIGTERM.
 ///
 /// # Errors
-/// Start-up failures: the runtime cannot start, or the listen address cannot be bound.
+/// Start-up failures: bad settings, the runtime cannot start, or the listen address cannot
+/// be bound.
 pub fn run(cli: cli::Cli) -> Result<(), MonitorError> {
     init_tracing(&cli);
+    let settings = Settings::from_cli(&cli)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("dexmon")
         .build()
         .map_err(MonitorError::Runtime)?;
-    runtime.block_on(serve(cli))
+    runtime.block_on(async move {
+        let running = start(settings).await?;
+        shutdown::signal().await;
+        running.stop();
+        running.wait().await
+    })
 }
 
-async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
+/// A started monitor.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it serves HTTP and `/ws`.
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    queue: Arc<source::CoalescingQueue>,
+    task: Option<JoinHandle<Result<(), MonitorError>>>,
+}
+
+impl Drop for Running {
+    /// A dropped handle stops the service too. Closing the queue releases the pipeline's
+    /// blocking thread even when the runtime is going away and the source cannot close it.
+    fn drop(&mut self) {
+        self.stop();
+        self.queue.close();
+    }
+}
+
+impl Running {
+    /// Starts a graceful shutdown: clients get close 1001, the source and pipeline stop.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits for the shutdown to finish.
+    ///
+    /// # Errors
+    /// The server failed while running.
+    pub async fn wait(mut self) -> Result<(), MonitorError> {
+        let Some(task) = self.task.take() else {
+            return Ok(());
+        };
+        match task.await {
+            Ok(result) => result,
+            Err(err) => Err(MonitorError::Runtime(std::io::Error::other(err))),
+        }
+    }
+}
+
+/// The process-wide Prometheus recorder (metrics macros write to one global recorder).
+fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: OnceLock<metrics_exporter_prometheus::PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let latency_buckets = [
+                0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005,
+                0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ];
+            let builder = metrics_exporter_prometheus::PrometheusBuilder::new();
+            let builder = builder
+                .set_buckets(&latency_buckets)
+                .unwrap_or_else(|_| metrics_exporter_prometheus::PrometheusBuilder::new());
+            let recorder = builder.build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            handle
+        })
+        .clone()
+}
+
+/// Binds, starts the source, pipeline, health reporter and HTTP server, and returns at once.
+///
+/// # Errors
+/// The listen address cannot be bound, or the recording file cannot be created.
+pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let started = Instant::now();
-    let listener = tokio::net::TcpListener::bind(&cli.listen)
+    let metrics = prometheus();
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .map_err(|source| MonitorError::Bind {
-            addr: cli.listen.clone(),
+            addr: settings.listen.clone(),
             source,
         })?;
-    let local = listener.local_addr().map_err(MonitorError::Runtime)?;
-    tracing::info!(addr = %local, version = env!("CARGO_PKG_VERSION"), "listening");
+    let addr = listener.local_addr().map_err(MonitorError::Runtime)?;
+    tracing::info!(addr = %addr, version = env!("CARGO_PKG_VERSION"), "listening");
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let hub = std::sync::Arc::new(hub::Hub::new(65_536));
-    let queue = std::sync::Arc::new(source::CoalescingQueue::new(cli.queue_capacity));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let hub = Arc::new(hub::Hub::with_history(65_536, settings.history));
+    let queue = Arc::new(source::CoalescingQueue::new(settings.queue_capacity));
 
     // Source.
-    let source_task = match &cli.source {
+    let (source_status, source_task) = match &settings.source {
         cli::SourceArg::Simulator => {
-            let sim = source::simulator::SimulatorConfig {
-                seed: cli.sim_seed,
-                updates_per_second: cli.sim_rate,
-                ..Default::default()
-            };
+            let sim = settings.simulator.clone();
             tracing::info!(
                 seed = sim.seed,
                 rate = sim.updates_per_second,
                 "source: built-in market simulator"
             );
-            tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()))
+            let status = Arc::new(source::SourceStatus::new("simulator"));
+            let task = tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()));
+            (status, task)
         }
         cli::SourceArg::Replay(path) => {
-            tracing::info!(path = %path.display(), speed = cli.replay_speed, "source: replay");
-            let (path, speed, queue, stop) = (
+            tracing::info!(path = %path.display(), speed = settings.replay_speed, "source: replay");
+            let status = Arc::new(source::SourceStatus::new("replay"));
+            let (path, speed, queue, stop, st) = (
                 path.clone(),
-                cli.replay_speed,
+                settings.replay_speed,
                 queue.clone(),
                 stop_rx.clone(),
+                status.clone(),
             );
-            tokio::spawn(async move {
+            let task = tokio::spawn(async move {
                 match source::replay::run(&path, speed, clock::monotonic_us(), queue, stop).await {
-                    Ok(frames) => tracing::info!(frames, "replay finished"),
-                    Err(err) => tracing::error!(%err, path = %path.display(), "replay failed"),
+                    Ok(frames) => {
+                        tracing::info!(frames, "replay finished");
+                        st.set(protocol::SourceState::Down, Some("replay finished".into()));
+                    }
+                    Err(err) => {
+                        tracing::error!(%err, path = %path.display(), "replay failed");
+                        st.set(
+                            protocol::SourceState::Down,
+                            Some(format!("replay failed: {err}")),
+                        );
+                    }
                 }
-            })
+            });
+            (status, task)
         }
     };
-    let mut recorder = match &cli.record {
+    let mut recorder = match &settings.record {
         None => None,
         Some(path) => {
             let file = std::fs::File::create(path).map_err(|source| MonitorError::Record {
@@ -119,7 +307,7 @@ async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
         tokens::TokenRegistry::default(),
         hub.clone(),
     );
-    let stats = pipeline.stats.clone();
+    let pipeline_stats = pipeline.stats.clone();
     let pipeline_queue = queue.clone();
     let pipeline_task = tokio::task::spawn_blocking(move || {
         let handle = tokio::runtime::Handle::current();
@@ -136,50 +324,53 @@ async fn serve(cli: cli::Cli) -> Result<(), MonitorError> {
         }
     });
 
-    // A periodic summary, so a terminal shows the market too.
-    let reporter_hub = hub.clone();
-    let mut reporter_stop = stop_rx.clone();
-    let reporter = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = reporter_stop.changed() => break,
-            }
-            let prices = reporter_hub.prices();
-            let summary: Vec<String> = prices
-                .iter()
-                .filter(|p| p.pair == "SOL/USDC")
-                .map(|p| format!("{}:{} {:.4}", p.dex, p.pool_type, p.price))
-                .collect();
-            tracing::info!(
-                updates = stats.updates.load(std::sync::atomic::Ordering::Relaxed),
-                pools = prices.len(),
-                open_opportunities = reporter_hub.open_opportunities().len(),
-                slot = stats.latest_slot.load(std::sync::atomic::Ordering::Relaxed),
-                "SOL/USDC {}",
-                summary.join("  ")
-            );
-        }
-    });
-
-    let state = http::AppState::new(started);
-    let app = http::router(state);
-    let shutdown = async move {
-        shutdown::signal().await;
-        let _ = stop_tx.send(true);
+    let ws_ctx = ws::WsContext {
+        hub: hub.clone(),
+        config: Arc::new(settings.ws.clone()),
+        stats: Arc::new(ws::WsStats::default()),
+        auth: Arc::new(settings.auth.clone()),
+        shutdown: stop_rx.clone(),
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(MonitorError::Runtime)?;
-    queue.close();
-    let _ = source_task.await;
-    let _ = pipeline_task.await;
-    let _ = reporter.await;
-    tracing::info!("shut down cleanly");
-    Ok(())
+    let state = http::AppState {
+        started,
+        hub: hub.clone(),
+        pipeline: pipeline_stats,
+        queue: queue.clone(),
+        source: source_status,
+        ws: ws_ctx,
+        metrics,
+        stale_after: settings.stale_after,
+    };
+    let health_task = tokio::spawn(health::run(
+        state.clone(),
+        settings.health_interval,
+        settings.summary_log,
+        stop_rx.clone(),
+    ));
+
+    let server_queue = queue.clone();
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let mut server_stop = stop_rx.clone();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            })
+            .await
+            .map_err(MonitorError::Runtime);
+        server_queue.close();
+        let _ = source_task.await;
+        let _ = pipeline_task.await;
+        let _ = health_task.await;
+        tracing::info!("shut down cleanly");
+        served
+    });
+    Ok(Running {
+        addr,
+        stop: stop_tx,
+        queue,
+        task: Some(task),
+    })
 }
 
 /// Appends one batch to the recording; false when it failed. A failing disk stops the

@@ -58,6 +58,52 @@ pub struct PipelineStats {
     /// Sum and count of update-to-decision latencies (µs), for the health report.
     pub detect_latency_sum_us: AtomicU64,
     pub detect_latency_count: AtomicU64,
+    /// The most recent update-to-decision latencies (µs), for percentiles in health reports.
+    pub recent_latencies_us: std::sync::Mutex<std::collections::VecDeque<u64>>,
+    /// When the last account update arrived ([`monotonic_us`]); 0 before the first.
+    pub last_update_us: AtomicU64,
+}
+
+/// Latencies kept for percentiles.
+const LATENCY_WINDOW: usize = 4_096;
+
+impl PipelineStats {
+    fn record_latency(&self, us: u64) {
+        self.detect_latency_sum_us.fetch_add(us, Ordering::Relaxed);
+        self.detect_latency_count.fetch_add(1, Ordering::Relaxed);
+        let mut window = self
+            .recent_latencies_us
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if window.len() == LATENCY_WINDOW {
+            window.pop_front();
+        }
+        window.push_back(us);
+        #[allow(clippy::cast_precision_loss)]
+        metrics::histogram!("dexmon_update_to_detect_seconds").record(us as f64 / 1e6);
+    }
+
+    /// The `q` quantile (0..=1) of the recent update-to-decision latencies, in µs.
+    pub fn latency_quantile_us(&self, q: f64) -> Option<u64> {
+        let mut values: Vec<u64> = self
+            .recent_latencies_us
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .copied()
+            .collect();
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_unstable();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let index = ((values.len() - 1) as f64 * q.clamp(0.0, 1.0)).round() as usize;
+        values.get(index).copied()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -116,6 +162,11 @@ impl Pipeline {
             self.stats.latest_slot.fetch_max(slot, Ordering::Relaxed);
         }
         let mut affected = BTreeSet::new();
+        if !batch.is_empty() {
+            self.stats
+                .last_update_us
+                .store(monotonic_us(), Ordering::Relaxed);
+        }
         for update in batch {
             self.stats.updates.fetch_add(1, Ordering::Relaxed);
             self.stats
@@ -243,12 +294,7 @@ impl Pipeline {
         };
         let events = self.detector.apply(update, now);
         let latency = monotonic_us().saturating_sub(received_at_us);
-        self.stats
-            .detect_latency_sum_us
-            .fetch_add(latency, Ordering::Relaxed);
-        self.stats
-            .detect_latency_count
-            .fetch_add(1, Ordering::Relaxed);
+        self.stats.record_latency(latency);
         for event in events {
             let message = event.to_message(0, Timestamp::default(), |a| {
                 Pubkey::new_from_array(*a).to_string()
@@ -264,6 +310,22 @@ impl Pipeline {
                     size = format_args!("{:.4}", message.recommended_size),
                     confidence = message.confidence,
                     "opportunity opened"
+                );
+                self.log(
+                    LogLevel::Info,
+                    &format!(
+                        "{} opportunity opened on {}: buy {} sell {}, net {:.3}%",
+                        match message.opportunity_type {
+                            protocol::OpportunityType::Spatial => "spatial",
+                            protocol::OpportunityType::Triangular => "triangular",
+                            protocol::OpportunityType::Statistical => "statistical",
+                        },
+                        message.pair,
+                        message.buy_dex,
+                        message.sell_dex,
+                        message.net_profit_percent
+                    ),
+                    &[("id", message.id.clone())],
                 );
             }
             self.stats
@@ -311,6 +373,9 @@ impl Pipeline {
             b / b_per_a + a
         };
         self.stats.prices_published.fetch_add(1, Ordering::Relaxed);
+        #[allow(clippy::cast_precision_loss)]
+        metrics::histogram!("dexmon_update_to_publish_seconds")
+            .record(now.saturating_sub(received_at_us) as f64 / 1e6);
         self.hub.publish(ServerMessage::PriceUpdate(PriceUpdate {
             seq: 0,
             timestamp: Timestamp::default(),

@@ -14,6 +14,41 @@ use decoder::Pubkey;
 
 pub use queue::CoalescingQueue;
 
+/// The running source's connection state, for `/ready`, `/metrics` and health reports.
+#[derive(Debug)]
+pub struct SourceStatus {
+    pub name: &'static str,
+    state: std::sync::Mutex<(protocol::SourceState, Option<String>)>,
+    pub reconnects: std::sync::atomic::AtomicU64,
+}
+
+impl SourceStatus {
+    /// A source that starts connected (the simulator and replay need no network).
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            state: std::sync::Mutex::new((protocol::SourceState::Connected, None)),
+            reconnects: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Sets the state and the reason it is not `connected`.
+    pub fn set(&self, state: protocol::SourceState, reason: Option<String>) {
+        *self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = (state, reason);
+    }
+
+    /// The state and its reason.
+    pub fn get(&self) -> (protocol::SourceState, Option<String>) {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
 /// Which kind of source produced an update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceKind {

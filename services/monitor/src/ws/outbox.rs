@@ -1,0 +1,340 @@
+//! A connection's bounded outbound queue.
+//!
+//! Two lanes, because the two kinds of message need opposite treatment when a client falls
+//! behind:
+//! - prices are conflated per pool, latest wins: a slow client still converges to the current
+//!   prices and the lane never holds more than one message per pool;
+//! - everything else (opportunities, health, logs, control answers) is never dropped. When that
+//!   lane overflows the connection is closed with 4008 ("slow consumer") and the client
+//!   recovers with `resume`.
+//!
+//! The socket writer drains the reliable lane first, so a `snapshot` or `resumed` answer goes
+//! out before the live prices that follow it.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use indexmap::IndexMap;
+use protocol::EncodedMessage;
+use tokio::sync::Notify;
+
+/// Why the connection must end, and the close frame to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Closing {
+    pub code: u16,
+    pub reason: &'static str,
+}
+
+/// An outbound message with its publication time (µs, monotonic), when it is a channel
+/// message, for the publish-to-write latency.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub message: EncodedMessage,
+    pub published_us: Option<u64>,
+}
+
+/// The reliable lane is full: the connection is now closing with 4008.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("outbound queue of {capacity} messages overflowed")]
+pub struct Overflow {
+    pub capacity: usize,
+}
+
+#[derive(Debug, Default)]
+struct Lanes {
+    prices: IndexMap<String, Outgoing>,
+    reliable: VecDeque<Outgoing>,
+    closing: Option<Closing>,
+    conflated: u64,
+    /// Per channel, the first and last `seq` handed to the writer.
+    delivered: [Option<(u64, u64)>; 4],
+}
+
+/// The queue between a connection's fan-out and its socket writer.
+#[derive(Debug)]
+pub struct Outbox {
+    lanes: Mutex<Lanes>,
+    ready: Notify,
+    capacity: usize,
+}
+
+/// One drain: messages to write, in order, then possibly the close frame.
+#[derive(Debug, Default)]
+pub struct Drained {
+    pub messages: Vec<Outgoing>,
+    pub closing: Option<Closing>,
+}
+
+impl Outbox {
+    /// An outbox whose reliable lane holds at most `capacity` messages (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            lanes: Mutex::new(Lanes::default()),
+            ready: Notify::new(),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lanes(&self) -> MutexGuard<'_, Lanes> {
+        self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a pool's price, replacing any unsent price of the same pool. Returns whether an
+    /// older one was replaced (conflated).
+    pub fn push_price(&self, pool: &str, message: Outgoing) -> bool {
+        let mut lanes = self.lanes();
+        if lanes.closing.is_some() {
+            return false;
+        }
+        // The newer message goes to the back, so the lane stays in `seq` order.
+        let replaced = lanes.prices.shift_remove(pool).is_some();
+        lanes.prices.insert(pool.to_owned(), message);
+        if replaced {
+            lanes.conflated += 1;
+        }
+        drop(lanes);
+        self.ready.notify_one();
+        replaced
+    }
+
+    /// Queues a message that must not be lost.
+    ///
+    /// # Errors
+    /// [`Overflow`] when the lane is full; the outbox is then closing with 4008.
+    pub fn push(&self, message: Outgoing) -> Result<(), Overflow> {
+        let mut lanes = self.lanes();
+        if lanes.closing.is_some() {
+            return Ok(());
+        }
+        if lanes.reliable.len() >= self.capacity {
+            lanes.closing = Some(Closing {
+                code: protocol::close_code::SLOW_CONSUMER,
+                reason: "slow consumer",
+            });
+            drop(lanes);
+            self.ready.notify_one();
+            return Err(Overflow {
+                capacity: self.capacity,
+            });
+        }
+        lanes.reliable.push_back(message);
+        drop(lanes);
+        self.ready.notify_one();
+        Ok(())
+    }
+
+    /// Drops unsent prices (a fresh snapshot supersedes them).
+    pub fn clear_prices(&self) {
+        self.lanes().prices.clear();
+    }
+
+    /// Keeps only the unsent prices `keep` accepts (the filters changed).
+    pub fn retain_prices(&self, keep: impl Fn(&protocol::ServerMessage) -> bool) {
+        self.lanes().prices.retain(|_, o| keep(o.message.message()));
+    }
+
+    /// Drops unsent messages of one channel from the reliable lane whose `seq` is at most
+    /// `through` (a `resume` replays them in order instead).
+    pub fn remove_through(&self, channel: protocol::Channel, through: u64) {
+        self.lanes().reliable.retain(|o| {
+            let m = o.message.message();
+            m.channel() != Some(channel) || m.seq().is_none_or(|s| s > through)
+        });
+    }
+
+    /// Like [`Self::remove_through`], and also returns the first and last `seq` of the channel
+    /// already handed to the writer, so a replay can leave those out.
+    pub fn remove_through_and_delivered(
+        &self,
+        channel: protocol::Channel,
+        through: u64,
+    ) -> Option<(u64, u64)> {
+        let mut lanes = self.lanes();
+        lanes.reliable.retain(|o| {
+            let m = o.message.message();
+            m.channel() != Some(channel) || m.seq().is_none_or(|s| s > through)
+        });
+        lanes.delivered[channel.index()]
+    }
+
+    /// Asks the writer to send a close frame after what is already queued. The first reason
+    /// wins.
+    pub fn close(&self, code: u16, reason: &'static str) {
+        let mut lanes = self.lanes();
+        if lanes.closing.is_none() {
+            lanes.closing = Some(Closing { code, reason });
+        }
+        drop(lanes);
+        self.ready.notify_one();
+    }
+
+    /// Whether the connection is closing.
+    pub fn is_closing(&self) -> bool {
+        self.lanes().closing.is_some()
+    }
+
+    /// Prices replaced before they were sent, so far.
+    pub fn conflated(&self) -> u64 {
+        self.lanes().conflated
+    }
+
+    /// Messages waiting, both lanes.
+    pub fn len(&self) -> usize {
+        let lanes = self.lanes();
+        lanes.prices.len() + lanes.reliable.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Waits until something is queued, then takes up to `max` messages: the reliable lane
+    /// first. A closing outbox still yields what was queued before the close, except after a
+    /// slow-consumer overflow, where the backlog is abandoned.
+    pub async fn drain(&self, max: usize) -> Drained {
+        loop {
+            let notified = self.ready.notified();
+            {
+                let mut lanes = self.lanes();
+                let mut drained = Drained::default();
+                let abandon = lanes
+                    .closing
+                    .as_ref()
+                    .is_some_and(|c| c.code == protocol::close_code::SLOW_CONSUMER);
+                if !abandon {
+                    while drained.messages.len() < max {
+                        match lanes.reliable.pop_front() {
+                            Some(m) => drained.messages.push(m),
+                            None => break,
+                        }
+                    }
+                    let room = max - drained.messages.len();
+                    let take = room.min(lanes.prices.len());
+                    drained
+                        .messages
+                        .extend(lanes.prices.drain(..take).map(|(_, m)| m));
+                }
+                for m in &drained.messages {
+                    let m = m.message.message();
+                    if let (Some(channel), Some(seq)) = (m.channel(), m.seq()) {
+                        let range = &mut lanes.delivered[channel.index()];
+                        *range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
+                    }
+                }
+                if lanes.reliable.is_empty() && lanes.prices.is_empty() || abandon {
+                    drained.closing.clone_from(&lanes.closing);
+                }
+                if !drained.messages.is_empty() || drained.closing.is_some() {
+                    return drained;
+                }
+            }
+            notified.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use protocol::{LogLevel, LogMessage, PriceUpdate, ServerMessage, Timestamp};
+
+    fn price(pool: &str, seq: u64, value: f64) -> Outgoing {
+        let m = ServerMessage::PriceUpdate(PriceUpdate {
+            seq,
+            timestamp: Timestamp::from_unix_millis(0),
+            pair: "SOL/USDC".into(),
+            dex: "orca".into(),
+            pool_type: "whirlpool".into(),
+            pool: pool.into(),
+            price: value,
+            liquidity: 1.0,
+            slot: 1,
+            last_update_ms: 0,
+        });
+        Outgoing {
+            message: EncodedMessage::new(m).unwrap(),
+            published_us: None,
+        }
+    }
+
+    fn log(seq: u64) -> Outgoing {
+        let m = ServerMessage::Log(LogMessage {
+            seq,
+            timestamp: Timestamp::from_unix_millis(0),
+            level: LogLevel::Info,
+            message: "x".into(),
+            context: None,
+        });
+        Outgoing {
+            message: EncodedMessage::new(m).unwrap(),
+            published_us: None,
+        }
+    }
+
+    fn seqs(d: &Drained) -> Vec<u64> {
+        d.messages
+            .iter()
+            .filter_map(|m| m.message.message().seq())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn prices_conflate_per_pool_and_reliable_messages_go_first() {
+        let outbox = Outbox::new(8);
+        assert!(!outbox.push_price("a", price("a", 1, 1.0)));
+        assert!(!outbox.push_price("b", price("b", 2, 2.0)));
+        assert!(outbox.push_price("a", price("a", 3, 3.0)));
+        outbox.push(log(1)).unwrap();
+        let d = outbox.drain(10).await;
+        assert_eq!(
+            seqs(&d),
+            vec![1, 2, 3],
+            "log first, then prices in seq order"
+        );
+        assert_eq!(outbox.conflated(), 1);
+        assert!(d.closing.is_none());
+        assert!(outbox.is_empty());
+    }
+
+    #[tokio::test]
+    async fn overflowing_the_reliable_lane_closes_with_4008_and_abandons_the_backlog() {
+        let outbox = Outbox::new(2);
+        outbox.push(log(1)).unwrap();
+        outbox.push(log(2)).unwrap();
+        assert_eq!(outbox.push(log(3)), Err(Overflow { capacity: 2 }));
+        let d = outbox.drain(10).await;
+        assert!(d.messages.is_empty());
+        assert_eq!(d.closing.unwrap().code, 4008);
+    }
+
+    #[tokio::test]
+    async fn a_graceful_close_goes_out_after_what_was_queued() {
+        let outbox = Outbox::new(8);
+        outbox.push(log(1)).unwrap();
+        outbox.close(1001, "server going away");
+        let d = outbox.drain(10).await;
+        assert_eq!(seqs(&d), vec![1]);
+        assert_eq!(d.closing.unwrap().code, 1001);
+    }
+
+    #[tokio::test]
+    async fn a_drain_is_bounded_and_resumable() {
+        let outbox = Outbox::new(100);
+        for seq in 1..=5 {
+            outbox.push(log(seq)).unwrap();
+        }
+        assert_eq!(seqs(&outbox.drain(3).await), vec![1, 2, 3]);
+        assert_eq!(seqs(&outbox.drain(3).await), vec![4, 5]);
+    }
+
+    #[tokio::test]
+    async fn resume_removes_queued_duplicates_of_one_channel_only() {
+        let outbox = Outbox::new(100);
+        outbox.push(log(4)).unwrap();
+        outbox.push(log(5)).unwrap();
+        outbox.push(log(6)).unwrap();
+        outbox.remove_through(protocol::Channel::Logs, 5);
+        outbox.remove_through(protocol::Channel::Opportunities, 100);
+        assert_eq!(seqs(&outbox.drain(10).await), vec![6]);
+    }
+}

@@ -1,0 +1,722 @@
+//! `/ws` with real WebSocket clients (tokio-tungstenite) against the real server, in process,
+//! on loopback. The market is the built-in simulator: real account bytes through the real
+//! pipeline.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use monitor::{Running, Settings};
+use protocol::{Channel, Codec, ServerMessage, close_code};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+fn settings() -> Settings {
+    let mut s = Settings::default();
+    s.simulator.updates_per_second = 1_000;
+    s.health_interval = Duration::from_millis(200);
+    s
+}
+
+async fn start(settings: Settings) -> Running {
+    // `DEXMON_TEST_LOG=debug` shows the server's logs next to a failing test.
+    if let Ok(filter) = std::env::var("DEXMON_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+    monitor::start(settings).await.expect("monitor starts")
+}
+
+async fn connect_with(
+    server: &Running,
+    path: &str,
+    headers: &[(&'static str, &str)],
+) -> Result<Client, WsError> {
+    let mut request = format!("ws://{}{path}", server.addr)
+        .into_client_request()
+        .unwrap();
+    for (k, v) in headers {
+        request
+            .headers_mut()
+            .insert(*k, HeaderValue::from_str(v).unwrap());
+    }
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(ws, _)| ws)
+}
+
+async fn connect(server: &Running) -> Client {
+    connect_with(server, "/ws", &[]).await.expect("connect")
+}
+
+/// The next server message, skipping protocol pings. Panics after 10 s of silence.
+async fn next(ws: &mut Client) -> ServerMessage {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("stream open")
+            .expect("frame");
+        match frame {
+            Message::Text(t) => {
+                return protocol::decode_server(t.as_bytes(), Codec::Json).expect("valid JSON");
+            }
+            Message::Binary(b) => {
+                return protocol::decode_server(&b, Codec::MsgPack).expect("valid MessagePack");
+            }
+            Message::Close(c) => panic!("closed: {c:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Reads until a message matches, returning it.
+async fn until(
+    ws: &mut Client,
+    what: &str,
+    pred: impl Fn(&ServerMessage) -> bool,
+) -> ServerMessage {
+    for _ in 0..100_000 {
+        let m = next(ws).await;
+        if pred(&m) {
+            return m;
+        }
+    }
+    panic!("never saw {what}");
+}
+
+/// Reads until the server closes, returning the close code.
+async fn close_code_of(ws: &mut Client) -> u16 {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
+            Ok(Some(Ok(Message::Close(Some(frame))))) => return u16::from(frame.code),
+            Ok(Some(Ok(Message::Close(None)))) => return 1005,
+            Ok(Some(Ok(other))) => {
+                if std::env::var_os("DEBUG_WS").is_some() {
+                    eprintln!(
+                        "{:?}",
+                        other
+                            .to_text()
+                            .map(|t| t.chars().take(80).collect::<String>())
+                    );
+                }
+            }
+            Ok(Some(Err(e))) => panic!("connection failed before a close frame: {e}"),
+            Ok(None) => panic!("stream ended without a close frame"),
+            Err(_) => panic!("no close within 20 s"),
+        }
+    }
+}
+
+async fn send(ws: &mut Client, json: &str) {
+    ws.send(Message::text(json.to_owned())).await.expect("send");
+}
+
+async fn expect_error(ws: &mut Client, code: &str) {
+    let m = until(ws, code, |m| matches!(m, ServerMessage::Error(_))).await;
+    let ServerMessage::Error(e) = m else {
+        unreachable!()
+    };
+    assert_eq!(e.code.as_str(), code, "{e:?}");
+}
+
+/// Proves the connection still works: a ping gets its pong.
+async fn still_alive(ws: &mut Client, id: u64) {
+    send(ws, &format!(r#"{{"type":"ping","id":{id}}}"#)).await;
+    let m = until(ws, "pong", |m| matches!(m, ServerMessage::Pong(_))).await;
+    let ServerMessage::Pong(p) = m else {
+        unreachable!()
+    };
+    assert_eq!(p.id, Some(protocol::RequestId::Number(id)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listening_client_gets_every_channel_in_seq_order() {
+    let server = start(settings()).await;
+    let mut ws = connect(&server).await;
+    let ServerMessage::Connected(c) = next(&mut ws).await else {
+        panic!("connected first")
+    };
+    assert_eq!(c.protocol, "dexmon.v1");
+    assert_eq!(c.channels, Channel::ALL.to_vec());
+    let mut seen = BTreeSet::new();
+    let mut last = [0u64; 4];
+    while seen.len() < 4 {
+        let m = next(&mut ws).await;
+        if let (Some(channel), Some(seq)) = (m.channel(), m.seq()) {
+            assert!(
+                seq > last[channel.index()],
+                "{channel} seq {seq} after {}",
+                last[channel.index()]
+            );
+            last[channel.index()] = seq;
+            seen.insert(channel);
+        }
+    }
+    server.stop();
+    assert_eq!(
+        close_code_of(&mut ws).await,
+        close_code::GOING_AWAY,
+        "graceful shutdown sends 1001"
+    );
+    server.wait().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_apply_without_reconnecting_and_prices_come_with_a_snapshot() {
+    let server = start(settings()).await;
+    let mut ws = connect(&server).await;
+    send(
+        &mut ws,
+        r#"{"type":"subscribe","id":1,"channels":["prices"],"pairs":["SOL/USDC"]}"#,
+    )
+    .await;
+    let ack = until(&mut ws, "subscribed", |m| {
+        matches!(m, ServerMessage::Subscribed(_))
+    })
+    .await;
+    let ServerMessage::Subscribed(ack) = ack else {
+        unreachable!()
+    };
+    assert_eq!(ack.id, Some(protocol::RequestId::Number(1)));
+    assert_eq!(ack.pairs, Some(vec!["SOL/USDC".to_owned()]));
+    let ServerMessage::Snapshot(snap) = next(&mut ws).await else {
+        panic!("a snapshot follows the ack")
+    };
+    assert_eq!(snap.channel, Channel::Prices);
+    let prices = snap.prices.unwrap();
+    assert!(!prices.is_empty());
+    assert!(prices.iter().all(|p| p.pair == "SOL/USDC"));
+    let mut updates = 0;
+    while updates < 30 {
+        match next(&mut ws).await {
+            ServerMessage::PriceUpdate(p) => {
+                assert_eq!(p.pair, "SOL/USDC");
+                assert!(p.seq > snap.seq, "live prices continue after the snapshot");
+                updates += 1;
+            }
+            ServerMessage::Opportunity(o) => assert_eq!(o.pair, "SOL/USDC"),
+            _ => {}
+        }
+    }
+    // A dex filter narrows further; then dropping prices stops them.
+    send(&mut ws, r#"{"type":"subscribe","id":"d","dexes":["orca"]}"#).await;
+    until(&mut ws, "subscribed", |m| {
+        matches!(m, ServerMessage::Subscribed(_))
+    })
+    .await;
+    for _ in 0..10 {
+        let m = until(&mut ws, "a price", |m| {
+            matches!(m, ServerMessage::PriceUpdate(_))
+        })
+        .await;
+        let ServerMessage::PriceUpdate(p) = m else {
+            unreachable!()
+        };
+        assert_eq!((p.pair.as_str(), p.dex.as_str()), ("SOL/USDC", "orca"));
+    }
+    send(
+        &mut ws,
+        r#"{"type":"unsubscribe","id":2,"channels":["prices"]}"#,
+    )
+    .await;
+    let ServerMessage::Unsubscribed(ack) = until(&mut ws, "unsubscribed", |m| {
+        matches!(m, ServerMessage::Unsubscribed(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert!(!ack.channels.contains(&Channel::Prices));
+    // Health arrives every 200 ms; across 10 of them no price may follow the ack.
+    for _ in 0..10 {
+        let m = until(&mut ws, "health", |m| {
+            assert!(
+                !matches!(m, ServerMessage::PriceUpdate(_)),
+                "price after unsubscribe"
+            );
+            matches!(m, ServerMessage::Health(_))
+        })
+        .await;
+        drop(m);
+    }
+}
+
+/// Collects the `logs` seqs a client receives until it has seen `count` after `resumed`.
+async fn logs_after_resume(ws: &mut Client, count: usize) -> (protocol::Resumed, Vec<u64>) {
+    let mut seqs = Vec::new();
+    let mut resumed = None;
+    let mut after = 0;
+    while resumed.is_none() || after < count {
+        match next(ws).await {
+            ServerMessage::Log(l) => {
+                seqs.push(l.seq);
+                if resumed.is_some() {
+                    after += 1;
+                }
+            }
+            ServerMessage::Resumed(r) => resumed = Some(r),
+            _ => {}
+        }
+    }
+    (resumed.unwrap(), seqs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_replays_exactly_what_was_missed() {
+    let server = start(settings()).await;
+    let mut first = connect(&server).await;
+    let ServerMessage::Connected(c) = next(&mut first).await else {
+        panic!()
+    };
+    let mut last_log = 0;
+    while last_log < 5 {
+        if let ServerMessage::Log(l) = next(&mut first).await {
+            last_log = l.seq;
+        }
+    }
+    drop(first);
+    // Miss a good number of messages.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+
+    let mut second = connect(&server).await;
+    let ServerMessage::Connected(c2) = next(&mut second).await else {
+        panic!()
+    };
+    assert_eq!(c2.epoch, c.epoch);
+    send(
+        &mut second,
+        &format!(
+            r#"{{"type":"resume","id":7,"channel":"logs","epoch":"{}","after_seq":{last_log}}}"#,
+            c.epoch
+        ),
+    )
+    .await;
+    let (resumed, seqs) = logs_after_resume(&mut second, 20).await;
+    assert!(resumed.recovered, "{resumed:?}");
+    assert_eq!(resumed.from_seq, last_log + 1);
+    assert!(
+        resumed.to_seq > last_log + 5,
+        "messages were missed: {resumed:?}"
+    );
+    let unique: BTreeSet<u64> = seqs.iter().copied().collect();
+    assert_eq!(unique.len(), seqs.len(), "no duplicate: {seqs:?}");
+    let expected: BTreeSet<u64> = (last_log + 1..=*unique.last().unwrap()).collect();
+    assert_eq!(unique, expected, "no gap from after_seq on");
+    println!(
+        "resumed {} missed log messages, {} live after",
+        resumed.to_seq - last_log,
+        seqs.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_beyond_the_history_or_epoch_answers_with_a_snapshot() {
+    let mut s = settings();
+    s.history.max_messages = 10;
+    let server = start(s).await;
+    let mut ws = connect(&server).await;
+    let ServerMessage::Connected(c) = next(&mut ws).await else {
+        panic!()
+    };
+    // Wait until more than the history has been published on opportunities.
+    until(
+        &mut ws,
+        "opportunity seq > 30",
+        |m| matches!(m, ServerMessage::Opportunity(o) if o.seq > 30),
+    )
+    .await;
+    send(
+        &mut ws,
+        &format!(
+            r#"{{"type":"resume","id":1,"channel":"opportunities","epoch":"{}","after_seq":1}}"#,
+            c.epoch
+        ),
+    )
+    .await;
+    let ServerMessage::Resumed(r) = until(&mut ws, "resumed", |m| {
+        matches!(m, ServerMessage::Resumed(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert!(!r.recovered);
+    assert!(r.from_seq > 2 && r.to_seq >= r.from_seq, "{r:?}");
+    let ServerMessage::Snapshot(snap) = until(&mut ws, "snapshot", |m| {
+        matches!(m, ServerMessage::Snapshot(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(snap.channel, Channel::Opportunities);
+    assert!(snap.opportunities.is_some());
+
+    send(
+        &mut ws,
+        r#"{"type":"resume","id":2,"channel":"logs","epoch":"another-epoch","after_seq":0}"#,
+    )
+    .await;
+    let ServerMessage::Resumed(r) = until(&mut ws, "resumed", |m| {
+        matches!(m, ServerMessage::Resumed(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert!(!r.recovered, "another epoch never recovers");
+    let ServerMessage::Snapshot(snap) = until(&mut ws, "snapshot", |m| {
+        matches!(m, ServerMessage::Snapshot(_))
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(snap.channel, Channel::Logs);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_typed_errors_and_the_connection_survives() {
+    let server = start(settings()).await;
+    let mut ws = connect(&server).await;
+    send(&mut ws, r#"{"type":"subscribe","#).await;
+    expect_error(&mut ws, "INVALID_JSON").await;
+    send(&mut ws, r#"[1,2,3]"#).await;
+    expect_error(&mut ws, "INVALID_MESSAGE").await;
+    send(&mut ws, r#"{"type":"launch_rockets"}"#).await;
+    expect_error(&mut ws, "UNKNOWN_TYPE").await;
+    send(&mut ws, r#"{"type":"subscribe","chanels":["prices"]}"#).await;
+    expect_error(&mut ws, "UNKNOWN_FIELD").await;
+    send(&mut ws, r#"{"type":"subscribe","channels":["candles"]}"#).await;
+    expect_error(&mut ws, "INVALID_FIELD").await;
+    ws.send(Message::binary(vec![0xc1, 0xff, 0x00]))
+        .await
+        .unwrap();
+    expect_error(&mut ws, "UNSUPPORTED_FRAME").await;
+    still_alive(&mut ws, 1).await;
+
+    // The same on a MessagePack connection.
+    let mut request = format!("ws://{}/ws", server.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        HeaderValue::from_static("dexmon.v1.msgpack"),
+    );
+    let (mut mp, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        response.headers()["sec-websocket-protocol"],
+        "dexmon.v1.msgpack"
+    );
+    assert!(matches!(next(&mut mp).await, ServerMessage::Connected(_)));
+    mp.send(Message::binary(vec![0xc1, 0xff, 0x00]))
+        .await
+        .unwrap();
+    expect_error(&mut mp, "INVALID_MSGPACK").await;
+    send(&mut mp, r#"{"type":"ping"}"#).await;
+    expect_error(&mut mp, "UNSUPPORTED_FRAME").await;
+    let ping = protocol::encode_client(
+        &protocol::ClientMessage::Ping(protocol::Ping {
+            id: Some(protocol::RequestId::Number(5)),
+        }),
+        Codec::MsgPack,
+    )
+    .unwrap();
+    mp.send(Message::binary(ping)).await.unwrap();
+    let ServerMessage::Pong(p) =
+        until(&mut mp, "pong", |m| matches!(m, ServerMessage::Pong(_))).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(p.id, Some(protocol::RequestId::Number(5)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_limit_is_enforced_with_an_error_then_a_close() {
+    let mut s = settings();
+    s.ws.max_connections = 3;
+    s.ws.max_message_bytes = 1_024;
+    s.ws.rate_per_second = 5.0;
+    s.ws.rate_burst = 10;
+    s.ws.max_subscriptions = 8;
+    s.ws.max_violations = 3;
+    let server = start(s).await;
+
+    // Size.
+    let mut ws = connect(&server).await;
+    let big = format!(r#"{{"type":"ping","id":"{}"}}"#, "x".repeat(2_000));
+    send(&mut ws, &big).await;
+    expect_error(&mut ws, "MESSAGE_TOO_LARGE").await;
+    // Subscriptions: 4 channels + 5 pairs > 8.
+    send(
+        &mut ws,
+        r#"{"type":"subscribe","pairs":["A/B","C/D","E/F","G/H","I/J"]}"#,
+    )
+    .await;
+    expect_error(&mut ws, "TOO_MANY_SUBSCRIPTIONS").await;
+    still_alive(&mut ws, 1).await;
+    // Repeated violations close with 1008.
+    for _ in 0..3 {
+        send(&mut ws, "nope").await;
+    }
+    assert_eq!(close_code_of(&mut ws).await, close_code::POLICY_VIOLATION);
+
+    // Rate: a burst past the bucket is refused with one error, and the connection lives.
+    let mut ws = connect(&server).await;
+    for i in 0..15 {
+        send(&mut ws, &format!(r#"{{"type":"ping","id":{i}}}"#)).await;
+    }
+    expect_error(&mut ws, "RATE_LIMITED").await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    still_alive(&mut ws, 99).await;
+    // Flooding on closes with 4029.
+    for i in 0..40 {
+        send(&mut ws, &format!(r#"{{"type":"ping","id":{i}}}"#)).await;
+    }
+    assert_eq!(close_code_of(&mut ws).await, close_code::RATE_LIMITED);
+
+    drop(ws);
+    // Connections: 3 allowed, the 4th is refused with 503 at the upgrade. The connections
+    // closed above release their slots once their close handshakes end, so wait for those.
+    let mut held = Vec::new();
+    for _ in 0..100 {
+        if held.len() == 3 {
+            break;
+        }
+        match connect_with(&server, "/ws", &[]).await {
+            Ok(ws) => held.push(ws),
+            Err(WsError::Http(r)) if r.status().as_u16() == 503 => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(held.len(), 3);
+    let refused = match connect_with(&server, "/ws", &[]).await {
+        Err(WsError::Http(response)) => Some(response.status().as_u16()),
+        other => panic!("a 4th connection was not refused: {:?}", other.map(|_| ())),
+    };
+    assert_eq!(refused, Some(503));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_are_required_when_configured() {
+    let mut s = settings();
+    s.auth.tokens = vec![monitor::auth::Token::new("s3cret")];
+    let server = start(s).await;
+    let mut ws = connect(&server).await;
+    expect_error(&mut ws, "UNAUTHORIZED").await;
+    assert_eq!(close_code_of(&mut ws).await, close_code::UNAUTHORIZED);
+
+    let mut ws = connect_with(&server, "/ws?token=s3cret", &[])
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut ws).await, ServerMessage::Connected(_)));
+    let mut ws = connect_with(&server, "/ws", &[("authorization", "Bearer s3cret")])
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut ws).await, ServerMessage::Connected(_)));
+
+    let status = |path: &str, header: Option<&str>| {
+        let addr = server.addr;
+        let path = path.to_owned();
+        let header = header.map(str::to_owned);
+        async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut tcp = TcpStream::connect(addr).await.unwrap();
+            let auth = header
+                .map(|h| format!("Authorization: {h}\r\n"))
+                .unwrap_or_default();
+            tcp.write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: x\r\n{auth}Connection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await
+            .unwrap();
+            let mut out = String::new();
+            tcp.read_to_string(&mut out).await.unwrap();
+            out[9..12].to_owned()
+        }
+    };
+    assert_eq!(status("/api/prices", None).await, "401");
+    assert_eq!(status("/api/prices", Some("Bearer s3cret")).await, "200");
+    assert_eq!(status("/health", None).await, "200", "liveness stays open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_origins_are_refused() {
+    let server = start(settings()).await;
+    let host = server.addr.to_string();
+    let err = connect_with(&server, "/ws", &[("origin", "https://evil.example")])
+        .await
+        .unwrap_err();
+    let WsError::Http(response) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(response.status().as_u16(), 403);
+    let own = format!("http://{host}");
+    let mut ws = connect_with(&server, "/ws", &[("origin", &own)])
+        .await
+        .unwrap();
+    assert!(matches!(next(&mut ws).await, ServerMessage::Connected(_)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_client_is_closed_after_the_pong_window() {
+    let mut s = settings();
+    s.ws.heartbeat = Duration::from_millis(300);
+    s.ws.pong_timeout = Duration::from_millis(300);
+    let server = start(s).await;
+    let mut ws = connect(&server).await;
+    send(
+        &mut ws,
+        r#"{"type":"unsubscribe","channels":["prices","opportunities","health","logs"]}"#,
+    )
+    .await;
+    until(&mut ws, "unsubscribed", |m| {
+        matches!(m, ServerMessage::Unsubscribed(_))
+    })
+    .await;
+    // Not reading means not answering pings.
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    assert_eq!(close_code_of(&mut ws).await, close_code::HEARTBEAT_TIMEOUT);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
+    let mut s = settings();
+    s.simulator.updates_per_second = 20_000;
+    s.ws.outbox_capacity = 16;
+    let server = start(s).await;
+    let url = format!("ws://{}/ws", server.addr);
+
+    // The stalled client: a tiny receive buffer, and it stops reading.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4_096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let (mut stalled, _) =
+        tokio_tungstenite::client_async(url.as_str(), MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    assert!(matches!(
+        next(&mut stalled).await,
+        ServerMessage::Connected(_)
+    ));
+
+    let mut healthy = connect(&server).await;
+    let started = std::time::Instant::now();
+    let mut received = 0u64;
+    let mut windows_with_traffic = 0;
+    let mut window_count = 0u64;
+    // While the stalled client does not read, the healthy one keeps receiving.
+    let metrics_url = server.addr;
+    loop {
+        let window_end = std::time::Instant::now() + Duration::from_millis(500);
+        while std::time::Instant::now() < window_end {
+            if let Ok(Some(Ok(_))) =
+                tokio::time::timeout(Duration::from_millis(50), healthy.next()).await
+            {
+                received += 1;
+                window_count += 1;
+            }
+        }
+        if window_count > 0 {
+            windows_with_traffic += 1;
+        }
+        window_count = 0;
+        let metrics = http_get(metrics_url, "/metrics").await;
+        let closes = metric(&metrics, "dexmon_ws_slow_consumer_closes_total");
+        if closes >= 1.0 {
+            assert!(
+                metric(&metrics, "dexmon_ws_conflated_total") > 0.0,
+                "prices conflated first"
+            );
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the stalled client was never closed"
+        );
+    }
+    assert!(windows_with_traffic >= 1 && received > 0);
+    println!(
+        "healthy client received {received} messages during the stall ({:?})",
+        started.elapsed()
+    );
+    // Once it reads again, the stalled client finds the 4008 close after what was in flight.
+    assert_eq!(close_code_of(&mut stalled).await, close_code::SLOW_CONSUMER);
+    still_alive(&mut healthy, 3).await;
+}
+
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(name) && !l.starts_with('#'))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rest_serves_the_catch_up_state() {
+    let server = start(settings()).await;
+    let mut ws = connect(&server).await;
+    until(&mut ws, "an opportunity", |m| {
+        matches!(m, ServerMessage::Opportunity(_))
+    })
+    .await;
+    let body = |s: String| s.split("\r\n\r\n").nth(1).unwrap().to_owned();
+    let prices: serde_json::Value =
+        serde_json::from_str(&body(http_get(server.addr, "/api/prices").await)).unwrap();
+    assert!(prices.as_array().unwrap().len() >= 10);
+    let pools: serde_json::Value =
+        serde_json::from_str(&body(http_get(server.addr, "/api/pools").await)).unwrap();
+    assert_eq!(
+        pools.as_array().unwrap().len(),
+        prices.as_array().unwrap().len()
+    );
+    let opps: serde_json::Value = serde_json::from_str(&body(
+        http_get(server.addr, "/api/opportunities?limit=5").await,
+    ))
+    .unwrap();
+    assert!(opps["recent"].as_array().unwrap().len() <= 5);
+    assert!(!opps["recent"].as_array().unwrap().is_empty());
+    let stats: serde_json::Value =
+        serde_json::from_str(&body(http_get(server.addr, "/api/stats").await)).unwrap();
+    assert!(stats["updates"].as_u64().unwrap() > 0);
+    assert_eq!(stats["connections"].as_u64(), Some(1));
+    let ready = http_get(server.addr, "/ready").await;
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    let metrics = http_get(server.addr, "/metrics").await;
+    for name in [
+        "dexmon_ws_connections_active",
+        "dexmon_ws_messages_sent_total",
+        "dexmon_ws_bytes_sent_total",
+        "dexmon_source_queue_depth",
+        "dexmon_decode_failures_total",
+        "dexmon_update_to_publish_seconds_bucket",
+        "dexmon_publish_to_write_seconds_bucket",
+        "dexmon_source_state",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from /metrics");
+    }
+}
