@@ -1,6 +1,8 @@
 //! Developer tasks, run as `cargo xtask <task>`.
 //!
-//! - `ci`: everything CI checks: rustfmt, clippy with warnings denied, and every test.
+//! - `ci`: everything CI checks: rustfmt, clippy with warnings denied, every test, and `e2e`.
+//! - `e2e`: type-checks the dashboard's modules with `tsc`, then runs the dashboard in
+//!   headless Chromium against the real monitor binary (`tests/e2e`).
 //!
 //! Each step prints the command it runs, so a failure can be reproduced by hand.
 
@@ -9,12 +11,14 @@ use std::process::{Command, ExitCode};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci      rustfmt --check, clippy -D warnings, and every test in the workspace";
+  ci      rustfmt --check, clippy -D warnings, every test in the workspace, and e2e
+  e2e     the dashboard in headless Chromium (needs node, npm and /usr/bin/chromium)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("e2e") => e2e(),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -42,7 +46,66 @@ fn ci() -> Result<(), String> {
         "warnings",
     ])?;
     cargo(&["test", "--workspace", "--locked"])?;
-    Ok(())
+    e2e()
+}
+
+/// The repository root (xtask lives one level below it).
+fn root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| ".".into(), std::path::Path::to_path_buf)
+}
+
+fn e2e() -> Result<(), String> {
+    let root = root();
+    let dir = root.join("tests/e2e");
+    cargo(&["build", "-p", "monitor", "--locked"])?;
+    if !dir.join("node_modules/playwright-core").exists() {
+        run(&dir, "npm", &["ci", "--no-audit", "--no-fund"], &[])?;
+    }
+    run(
+        &dir,
+        "npx",
+        &["tsc", "--noEmit", "-p", "tsconfig.json"],
+        &[],
+    )?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| root.join("target"), std::path::PathBuf::from);
+    let bin = target.join("debug/monitor");
+    let artifacts = target.join("e2e");
+    run(
+        &dir,
+        "node",
+        &["dashboard.test.mjs"],
+        &[
+            ("DEXMON_MONITOR_BIN", bin.to_string_lossy().as_ref()),
+            ("DEXMON_E2E_ARTIFACTS", artifacts.to_string_lossy().as_ref()),
+        ],
+    )
+}
+
+fn run(
+    dir: &std::path::Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(), String> {
+    eprintln!(
+        "xtask: $ (cd {}) {program} {}",
+        dir.display(),
+        args.join(" ")
+    );
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed ({status})", args.join(" ")))
+    }
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {

@@ -138,6 +138,7 @@ function apply(m) {
     }
     case "snapshot":
       if (m.prices) {
+        if (!state.chartPair) state.chartPair = busiestPair(m.prices);
         state.prices.clear();
         for (const p of m.prices) notePrice(p, false);
         dirty.cards = true;
@@ -196,6 +197,19 @@ function notePrice(p, live) {
   dirty.filters = dirty.filters || state.knownPairs.size !== $("pair-filters").childElementCount;
 }
 
+/**
+ * The pair quoted by the most pools: the most interesting chart to start with.
+ * @param {PriceUpdate[]} prices
+ */
+function busiestPair(prices) {
+  /** @type {Map<string, number>} */
+  const counts = new Map();
+  for (const p of prices) counts.set(p.pair, (counts.get(p.pair) || 0) + 1);
+  let best = "";
+  for (const [pair, n] of counts) if (n > (counts.get(best) || 0)) best = pair;
+  return best;
+}
+
 /** @param {Opportunity} o */
 function noteOpp(o) {
   const row = state.opps.get(o.id);
@@ -249,10 +263,10 @@ function sendFilters(pairsBefore, dexesBefore) {
   const dropPairs = [...pairsBefore].filter((p) => !state.pairFilter.has(p));
   const dropDexes = [...dexesBefore].filter((d) => !state.dexFilter.has(d));
   if (dropPairs.length || dropDexes.length) {
-    send({ type: "unsubscribe", id: ++requestId, channels: [], pairs: dropPairs, dexes: dropDexes });
+    send({ type: "unsubscribe", id: ++requestId, channels: [], ...(dropPairs.length ? { pairs: dropPairs } : {}), ...(dropDexes.length ? { dexes: dropDexes } : {}) });
   }
   // Subscribing to prices again brings a snapshot of exactly the selection.
-  send({ type: "subscribe", id: ++requestId, channels: ["prices"], pairs: addPairs, dexes: addDexes });
+  send({ type: "subscribe", id: ++requestId, channels: ["prices"], ...(addPairs.length ? { pairs: addPairs } : {}), ...(addDexes.length ? { dexes: addDexes } : {}) });
 }
 
 /** @param {"pair" | "dex"} kind @param {string} name @param {boolean} on */

@@ -93,6 +93,7 @@ export class LineChart {
     ctx.fillText(`-${minutes} min`, left, height - 4);
     ctx.fillText("now", width - 30, height - 4);
     const names = [...this.series.keys()].sort();
+    /** @type {string[]} */
     const items = [];
     names.forEach((name, i) => {
       const color = COLORS[i % COLORS.length];

@@ -55,12 +55,13 @@ impl Session {
     pub fn subscribe(&mut self, request: &Subscription) -> Result<bool, TooManySubscriptions> {
         let mut next = self.clone();
         next.channels.extend(request.channels.iter().copied());
-        if let Some(pairs) = &request.pairs {
+        // An empty list adds nothing; it must not become a filter that matches nothing.
+        if let Some(pairs) = request.pairs.as_ref().filter(|p| !p.is_empty()) {
             next.pairs
                 .get_or_insert_with(BTreeSet::new)
                 .extend(pairs.iter().cloned());
         }
-        if let Some(dexes) = &request.dexes {
+        if let Some(dexes) = request.dexes.as_ref().filter(|d| !d.is_empty()) {
             next.dexes
                 .get_or_insert_with(BTreeSet::new)
                 .extend(dexes.iter().cloned());
@@ -182,6 +183,14 @@ mod tests {
             s.matches("BONK/SOL", &["meteora"]),
             "last entry removed: no filter"
         );
+    }
+
+    #[test]
+    fn empty_lists_add_no_filter() {
+        let mut s = Session::new(64);
+        s.subscribe(&sub(&[Channel::Prices], Some(&[]), Some(&[])))
+            .unwrap();
+        assert!(s.matches("SOL/USDC", &["orca"]));
     }
 
     #[test]
