@@ -1,10 +1,13 @@
 //! Developer tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks: rustfmt, clippy with warnings denied, every test, and `e2e`.
+//! - `loadtest`: the release monitor's fan-out to N WebSocket clients (see `loadtest.rs`).
 //! - `e2e`: type-checks the dashboard's modules with `tsc`, then runs the dashboard in
 //!   headless Chromium against the real monitor binary (`tests/e2e`).
 //!
 //! Each step prints the command it runs, so a failure can be reproduced by hand.
+
+mod loadtest;
 
 use std::process::{Command, ExitCode};
 
@@ -12,13 +15,19 @@ const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
   ci      rustfmt --check, clippy -D warnings, every test in the workspace, and e2e
-  e2e     the dashboard in headless Chromium (needs node, npm and /usr/bin/chromium)";
+  e2e     the dashboard in headless Chromium (needs node, npm and /usr/bin/chromium)
+  loadtest [--clients 1000] [--idle 1000] [--seconds 10] [--sim-rate 2000]
+          fan-out of the release monitor to real WebSocket clients";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("e2e") => e2e(),
+        Some("loadtest") => loadtest::Options::parse(&args[1..]).and_then(|o| {
+            cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
+            loadtest::run(&root(), &o)
+        }),
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
