@@ -63,13 +63,7 @@ fn serves_health_and_shuts_down_on_ctrl_c() {
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains(r#""status":"ok""#), "{response}");
 
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let exit = child.wait().expect("wait");
-    assert!(exit.success(), "monitor exited with {exit}");
+    interrupt(&mut child);
     let rest: Vec<String> = logs.try_iter().collect();
     assert!(
         rest.iter().any(|l| l.contains("shut down cleanly")),

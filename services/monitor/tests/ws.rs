@@ -119,6 +119,13 @@ async fn send(ws: &mut Client, json: &str) {
     ws.send(Message::text(json.to_owned())).await.expect("send");
 }
 
+async fn send_resume(ws: &mut Client, channel: &str, epoch: &str, after_seq: u64) {
+    let json = format!(
+        r#"{{"type":"resume","id":7,"channel":"{channel}","epoch":"{epoch}","after_seq":{after_seq}}}"#
+    );
+    send(ws, &json).await;
+}
+
 async fn expect_error(ws: &mut Client, code: &str) {
     let m = until(ws, code, |m| matches!(m, ServerMessage::Error(_))).await;
     let ServerMessage::Error(e) = m else {
@@ -291,14 +298,7 @@ async fn resume_replays_exactly_what_was_missed() {
         panic!()
     };
     assert_eq!(c2.epoch, c.epoch);
-    send(
-        &mut second,
-        &format!(
-            r#"{{"type":"resume","id":7,"channel":"logs","epoch":"{}","after_seq":{last_log}}}"#,
-            c.epoch
-        ),
-    )
-    .await;
+    send_resume(&mut second, "logs", &c.epoch, last_log).await;
     let (resumed, seqs) = logs_after_resume(&mut second, 20).await;
     assert!(resumed.recovered, "{resumed:?}");
     assert_eq!(resumed.from_seq, last_log + 1);
@@ -333,14 +333,7 @@ async fn resume_beyond_the_history_or_epoch_answers_with_a_snapshot() {
         |m| matches!(m, ServerMessage::Opportunity(o) if o.seq > 30),
     )
     .await;
-    send(
-        &mut ws,
-        &format!(
-            r#"{{"type":"resume","id":1,"channel":"opportunities","epoch":"{}","after_seq":1}}"#,
-            c.epoch
-        ),
-    )
-    .await;
+    send_resume(&mut ws, "opportunities", &c.epoch, 1).await;
     let ServerMessage::Resumed(r) = until(&mut ws, "resumed", |m| {
         matches!(m, ServerMessage::Resumed(_))
     })
@@ -360,11 +353,7 @@ async fn resume_beyond_the_history_or_epoch_answers_with_a_snapshot() {
     assert_eq!(snap.channel, Channel::Opportunities);
     assert!(snap.opportunities.is_some());
 
-    send(
-        &mut ws,
-        r#"{"type":"resume","id":2,"channel":"logs","epoch":"another-epoch","after_seq":0}"#,
-    )
-    .await;
+    send_resume(&mut ws, "logs", "another-epoch", 0).await;
     let ServerMessage::Resumed(r) = until(&mut ws, "resumed", |m| {
         matches!(m, ServerMessage::Resumed(_))
     })
