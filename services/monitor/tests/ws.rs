@@ -180,6 +180,13 @@ async fn a_listening_client_gets_every_channel_in_seq_order() {
 async fn filters_apply_without_reconnecting_and_prices_come_with_a_snapshot() {
     let server = start(settings()).await;
     let mut ws = connect(&server).await;
+    // Let the market publish first, so the snapshot below has something in it.
+    until(
+        &mut ws,
+        "a SOL/USDC price",
+        |m| matches!(m, ServerMessage::PriceUpdate(p) if p.pair == "SOL/USDC"),
+    )
+    .await;
     send(
         &mut ws,
         r#"{"type":"subscribe","id":1,"channels":["prices"],"pairs":["SOL/USDC"]}"#,
@@ -194,8 +201,12 @@ async fn filters_apply_without_reconnecting_and_prices_come_with_a_snapshot() {
     };
     assert_eq!(ack.id, Some(protocol::RequestId::Number(1)));
     assert_eq!(ack.pairs, Some(vec!["SOL/USDC".to_owned()]));
-    let ServerMessage::Snapshot(snap) = next(&mut ws).await else {
-        panic!("a snapshot follows the ack")
+    let ServerMessage::Snapshot(snap) = until(&mut ws, "the snapshot after the ack", |m| {
+        matches!(m, ServerMessage::Snapshot(_))
+    })
+    .await
+    else {
+        unreachable!()
     };
     assert_eq!(snap.channel, Channel::Prices);
     let prices = snap.prices.unwrap();
