@@ -172,7 +172,11 @@ pub(crate) fn run(root: &std::path::Path, options: &Options) -> Result<(), Strin
         println!("loadtest: {} active clients, {} idle, {} s, simulator {} updates/s", options.clients, options.idle, options.seconds, options.sim_rate);
         println!("  deliveries: {count} in {elapsed:.1} s = {:.0}/s", count as f64 / elapsed);
         println!("  publish-to-client latency (ms, timestamp resolution 1 ms): p50 {} p99 {} max {} over {} samples", q(0.5), q(0.99), latencies.last().copied().unwrap_or(0), latencies.len());
-        println!("  server RSS: start {rss_start} KiB, with idle clients {rss_idle} KiB ({per_idle:.1} KiB per idle connection), end {rss_end} KiB");
+        if options.idle > 0 {
+            println!("  server RSS: start {rss_start} KiB, with idle clients {rss_idle} KiB ({per_idle:.1} KiB per idle connection), end {rss_end} KiB");
+        } else {
+            println!("  server RSS: start {rss_start} KiB, end {rss_end} KiB");
+        }
         Ok(())
     })
 }
