@@ -177,7 +177,7 @@ pub async fn upgrade(
     })
 }
 
-/// Numbers used by the reader task.
+/// One connection's reader-side state: its subscription, limits and outbox.
 struct Connection {
     ctx: WsContext,
     codec: Codec,

@@ -136,10 +136,7 @@ impl Outbox {
     /// Drops unsent messages of one channel from the reliable lane whose `seq` is at most
     /// `through` (a `resume` replays them in order instead).
     pub fn remove_through(&self, channel: protocol::Channel, through: u64) {
-        self.lanes().reliable.retain(|o| {
-            let m = o.message.message();
-            m.channel() != Some(channel) || m.seq().is_none_or(|s| s > through)
-        });
+        self.remove_through_and_delivered(channel, through);
     }
 
     /// Like [`Self::remove_through`], and also returns the first and last `seq` of the channel
