@@ -14,6 +14,11 @@ impl Token {
     pub fn new(secret: impl Into<String>) -> Self {
         Self(secret.into())
     }
+
+    /// The secret itself, for the one place that sends it (an upstream header).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Token {

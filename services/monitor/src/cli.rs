@@ -141,14 +141,17 @@ pub struct Cli {
 pub enum SourceArg {
     Simulator,
     Replay(std::path::PathBuf),
+    /// A Yellowstone gRPC stream (`--grpc-endpoint`), with RPC snapshots and fallback.
+    Yellowstone,
 }
 
 fn parse_source(s: &str) -> Result<SourceArg, String> {
     match s.split_once(':') {
         None if s == "simulator" => Ok(SourceArg::Simulator),
+        None if s == "yellowstone" => Ok(SourceArg::Yellowstone),
         Some(("replay", path)) if !path.is_empty() => Ok(SourceArg::Replay(path.into())),
         _ => Err(format!(
-            "unknown source `{s}`: expected `simulator` or `replay:PATH`"
+            "unknown source `{s}`: expected `simulator`, `yellowstone` or `replay:PATH`"
         )),
     }
 }
@@ -184,10 +187,10 @@ mod tests {
     fn sources_parse_or_explain() {
         let cli = Cli::try_parse_from(["monitor", "--source", "replay:/tmp/a.rec"]).unwrap();
         assert_eq!(cli.source, SourceArg::Replay("/tmp/a.rec".into()));
-        let err = Cli::try_parse_from(["monitor", "--source", "grpc"]).unwrap_err();
+        let err = Cli::try_parse_from(["monitor", "--source", "geyser"]).unwrap_err();
         assert!(
             err.to_string()
-                .contains("expected `simulator` or `replay:PATH`")
+                .contains("expected `simulator`, `yellowstone` or `replay:PATH`")
         );
     }
 }

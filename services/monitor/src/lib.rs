@@ -66,6 +66,25 @@ pub struct Settings {
     pub stale_after: Duration,
     /// Log the SOL/USDC summary line every 5 s.
     pub summary_log: bool,
+    /// The live source's endpoints and pools (`--source yellowstone`).
+    pub live: Option<LiveSettings>,
+    pub prices: pipeline::PriceConfig,
+}
+
+/// What the live source follows and where from.
+#[derive(Debug, Clone)]
+pub struct LiveSettings {
+    pub grpc: source::yellowstone::YellowstoneConfig,
+    pub rpc: Option<RpcSettings>,
+    pub pools: Vec<decoder::Pubkey>,
+}
+
+/// The RPC endpoint for snapshots and fallback polling.
+#[derive(Debug, Clone)]
+pub struct RpcSettings {
+    pub url: String,
+    pub poll_interval: Duration,
+    pub timeout: Duration,
 }
 
 impl Default for Settings {
@@ -83,6 +102,8 @@ impl Default for Settings {
             health_interval: Duration::from_secs(5),
             stale_after: Duration::from_secs(30),
             summary_log: false,
+            live: None,
+            prices: pipeline::PriceConfig::default(),
         }
     }
 }
@@ -164,6 +185,10 @@ pub fn run(cli: cli::Cli) -> Result<(), MonitorError> {
 pub struct Running {
     /// Where it serves HTTP and `/ws`.
     pub addr: SocketAddr,
+    /// The running source's state, as `/ready` and health report it.
+    pub source: Arc<source::SourceStatus>,
+    /// What the live source has done (all zero for other sources).
+    pub live: Arc<source::yellowstone::LiveStats>,
     stop: watch::Sender<bool>,
     queue: Arc<source::CoalescingQueue>,
     task: Option<JoinHandle<Result<(), MonitorError>>>,
@@ -228,6 +253,7 @@ fn prometheus() -> metrics_exporter_prometheus::PrometheusHandle {
 /// The listen address cannot be bound, or the recording file cannot be created.
 pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let started = Instant::now();
+    install_crypto_provider();
     let metrics = prometheus();
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
@@ -241,6 +267,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let hub = Arc::new(hub::Hub::with_history(65_536, settings.history));
     let queue = Arc::new(source::CoalescingQueue::new(settings.queue_capacity));
+    let live_stats = Arc::new(source::yellowstone::LiveStats::default());
 
     // Source.
     let (source_status, source_task) = match &settings.source {
@@ -282,6 +309,28 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
             });
             (status, task)
         }
+        cli::SourceArg::Yellowstone => {
+            let live = settings.live.clone().ok_or_else(|| {
+                MonitorError::Config("the yellowstone source needs an endpoint and pools".into())
+            })?;
+            let rpc = match &live.rpc {
+                None => None,
+                Some(r) => Some(source::yellowstone::RpcFallback {
+                    client: source::rpc::RpcClient::new(&r.url, r.timeout)
+                        .map_err(|e| MonitorError::Config(e.to_string()))?,
+                    poll_interval: r.poll_interval,
+                }),
+            };
+            let status = Arc::new(source::SourceStatus::new("yellowstone"));
+            let ctx = source::yellowstone::LiveContext {
+                queue: queue.clone(),
+                status: status.clone(),
+                stats: live_stats.clone(),
+                stop: stop_rx.clone(),
+            };
+            let task = tokio::spawn(source::yellowstone::run(live.grpc, rpc, live.pools, ctx));
+            (status, task)
+        }
     };
     let mut recorder = match &settings.record {
         None => None,
@@ -303,7 +352,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     // Pipeline.
     let mut pipeline = pipeline::Pipeline::new(
         detector::DetectorConfig::default(),
-        pipeline::PriceConfig::default(),
+        settings.prices,
         tokens::TokenRegistry::default(),
         hub.clone(),
     );
@@ -336,7 +385,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         hub: hub.clone(),
         pipeline: pipeline_stats,
         queue: queue.clone(),
-        source: source_status,
+        source: source_status.clone(),
         ws: ws_ctx,
         metrics,
         stale_after: settings.stale_after,
@@ -367,10 +416,20 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     });
     Ok(Running {
         addr,
+        source: source_status,
+        live: live_stats,
         stop: stop_tx,
         queue,
         task: Some(task),
     })
+}
+
+/// TLS for gRPC and RPC uses ring; rustls needs it named once per process.
+fn install_crypto_provider() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// Appends one batch to the recording; false when it failed. A failing disk stops the

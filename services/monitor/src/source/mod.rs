@@ -7,7 +7,10 @@
 
 pub mod queue;
 pub mod replay;
+pub mod rpc;
 pub mod simulator;
+pub mod watch;
+pub mod yellowstone;
 
 use bytes::Bytes;
 use decoder::Pubkey;

@@ -1,0 +1,3 @@
+//! Test servers shared by the integration tests.
+
+pub mod geyser;

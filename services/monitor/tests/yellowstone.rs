@@ -1,0 +1,513 @@
+//! The live source through the real `yellowstone-grpc-client`, against an in-process Geyser
+//! gRPC server and an axum JSON-RPC stub, both serving real mainnet accounts from the
+//! fixtures (see `support/geyser.rs` for what is real and what is scripted).
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use decoder::{DecodedAccount, Pubkey, decode_account};
+use monitor::backoff::Backoff;
+use monitor::source::yellowstone::YellowstoneConfig;
+use monitor::{LiveSettings, RpcSettings, Running, Settings};
+use protocol::SourceState;
+use support::geyser::{Account, GeyserServerHandle, RpcStub, fixture_accounts, fixture_pools};
+
+fn live_settings(grpc: &str, rpc: Option<String>, pools: Vec<Pubkey>) -> Settings {
+    let mut config = YellowstoneConfig::new(grpc);
+    config.backoff = Backoff::new(
+        Duration::from_millis(50),
+        Duration::from_millis(200),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    config.x_token = Some(monitor::auth::Token::new("test-token"));
+    Settings {
+        source: monitor::cli::SourceArg::Yellowstone,
+        live: Some(LiveSettings {
+            grpc: config,
+            rpc: rpc.map(|url| RpcSettings {
+                url,
+                poll_interval: Duration::from_millis(200),
+                timeout: Duration::from_secs(5),
+            }),
+            pools,
+        }),
+        health_interval: Duration::from_millis(200),
+        ..Settings::default()
+    }
+}
+
+async fn start(settings: Settings) -> Running {
+    if let Ok(filter) = std::env::var("DEXMON_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+    monitor::start(settings).await.expect("monitor starts")
+}
+
+/// Polls `check` every 20 ms until it holds; panics with `what` after `secs`.
+async fn eventually(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn prices(server: &Running) -> Vec<serde_json::Value> {
+    reqwest::get(format!("http://{}/api/prices", server.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Everything a pool needs, from its own bytes: vaults, mints and (for Orca) arrays.
+fn needs_of(pool: &Account) -> Vec<Pubkey> {
+    match decode_account(&pool.owner, &pool.data).unwrap() {
+        DecodedAccount::RaydiumAmmV4(p) => {
+            vec![p.coin_vault(), p.pc_vault(), p.coin_mint(), p.pc_mint()]
+        }
+        DecodedAccount::Whirlpool(p) => {
+            let span = 88 * i32::from(p.tick_spacing());
+            let start = p.tick_current_index().div_euclid(span) * span;
+            vec![
+                p.token_vault_a(),
+                p.token_vault_b(),
+                p.token_mint_a(),
+                p.token_mint_b(),
+                monitor::source::watch::whirlpool_tick_array(&pool.pubkey, start),
+            ]
+        }
+        DecodedAccount::DlmmLbPair(p) => vec![p.reserve_x(), p.reserve_y(), p.token_x_mint()],
+        DecodedAccount::RaydiumCpmmPool(p) => {
+            vec![p.token_0_vault(), p.token_1_vault(), p.amm_config()]
+        }
+        DecodedAccount::RaydiumClmmPool(p) => {
+            vec![p.token_vault_0(), p.token_vault_1(), p.amm_config()]
+        }
+        other => panic!("not a pool: {other:?}"),
+    }
+}
+
+/// Publishes every fixture account the server's current filter names, at `slot`.
+fn publish_subscribed(server: &GeyserServerHandle, accounts: &[Account], slot: u64) -> usize {
+    let wanted = server.shared.subscribed_accounts();
+    let mut n = 0;
+    for a in accounts
+        .iter()
+        .filter(|a| wanted.contains(&a.pubkey.to_string()))
+    {
+        server.shared.publish(a, &a.data, slot);
+        n += 1;
+    }
+    server.shared.publish_slot(slot);
+    n
+}
+
+/// The subscription is built from the decoded pools (vaults, mints, configs, arrays around
+/// the price, and a slots filter), the token is sent, and prices come out of the stream alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscription_follows_each_pool_and_prices_come_out() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let pools = fixture_pools(&accounts);
+    let geyser = GeyserServerHandle::start();
+    *geyser.shared.x_token.lock().unwrap() = Some("test-token".into());
+    let server = start(live_settings(&geyser.endpoint(), None, pools.clone())).await;
+
+    // First the pools alone: nothing is known about them yet.
+    eventually("first subscribe", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    let first = geyser.shared.subscribe_requests()[0].clone();
+    assert_eq!(first.from_slot, None);
+    assert_eq!(first.commitment, Some(0), "processed by default");
+    assert!(!first.slots.is_empty(), "a slots filter follows the tip");
+    let named: HashSet<String> = first
+        .accounts
+        .values()
+        .flat_map(|f| f.account.clone())
+        .collect();
+    assert_eq!(named, pools.iter().map(ToString::to_string).collect());
+
+    // The pools arrive; the client re-subscribes with what they need.
+    publish_subscribed(&geyser, &accounts, 300_000_000);
+    let needed: Vec<(String, Pubkey)> = accounts
+        .iter()
+        .filter(|a| pools.contains(&a.pubkey))
+        .flat_map(|pool| needs_of(pool).into_iter().map(|n| (pool.kind.clone(), n)))
+        .collect();
+    let missing = || {
+        let wanted = geyser.shared.subscribed_accounts();
+        needed
+            .iter()
+            .filter(|(_, n)| !wanted.contains(&n.to_string()))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !missing().is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(missing(), vec![], "needed by the pools but not subscribed");
+    assert!(
+        geyser.shared.subscribe_requests().len() >= 2,
+        "re-subscribed"
+    );
+
+    // Their vaults, configs and arrays arrive; prices come out.
+    let sent = publish_subscribed(&geyser, &accounts, 300_000_001);
+    eventually("prices from the stream", 15, || {
+        server.live.account_updates.load(Ordering::Relaxed) as usize >= sent
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let priced = loop {
+        let p = prices(&server).await;
+        if p.len() >= 3 || tokio::time::Instant::now() > deadline {
+            // Let the rest of the batch through before reading the final set.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            break prices(&server).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let dexes: HashSet<&str> = priced.iter().filter_map(|p| p["dex"].as_str()).collect();
+    let types: HashSet<&str> = priced
+        .iter()
+        .filter_map(|p| p["pool_type"].as_str())
+        .collect();
+    eprintln!(
+        "{} pools priced from the stream: {dexes:?} {types:?}",
+        priced.len()
+    );
+    assert!(priced.len() >= 3, "prices: {priced:?}");
+    assert!(priced.iter().all(|p| {
+        p["price"]
+            .as_f64()
+            .is_some_and(|x| x > 0.0 && x.is_finite())
+    }));
+    assert!(priced.iter().any(|p| p["slot"] == 300_000_001));
+    assert_eq!(server.source.get().0, SourceState::Connected);
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// A vault written once per slot, with the slot in its amount, to check what arrives.
+fn vault_write(vault: &Account, slot: u64) -> Vec<u8> {
+    let mut data = vault.data.clone();
+    data[64..72].copy_from_slice(&slot.to_le_bytes());
+    data
+}
+
+/// Killing the server mid-stream: the client reconnects, resumes with `from_slot` at the last
+/// delivered slot, and every write made while it was gone arrives exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_is_resumed_from_the_last_delivered_slot() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let vault = accounts
+        .iter()
+        .find(|a| a.kind == "spl-token.TokenAccount")
+        .unwrap()
+        .clone();
+    let pool = accounts
+        .iter()
+        .find(|a| a.kind == "raydium-amm-v4.AmmInfo")
+        .unwrap();
+    let mut geyser = GeyserServerHandle::start();
+    let server = start(live_settings(
+        &geyser.endpoint(),
+        None,
+        vec![pool.pubkey, vault.pubkey],
+    ))
+    .await;
+    eventually("subscribed", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+
+    for slot in 100..=110 {
+        geyser
+            .shared
+            .publish(&vault, &vault_write(&vault, slot), slot);
+    }
+    eventually("slots 100..=110 delivered", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 110
+    })
+    .await;
+    assert_eq!(server.live.account_updates.load(Ordering::Relaxed), 11);
+
+    geyser.kill();
+    for slot in 111..=115 {
+        // Written while the client is away: only replay can bring these.
+        geyser
+            .shared
+            .publish(&vault, &vault_write(&vault, slot), slot);
+    }
+    eventually("client notices", 10, || {
+        server.source.get().0 != SourceState::Connected
+    })
+    .await;
+    geyser.restart();
+    eventually("slots 111..=115 replayed", 15, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 115
+    })
+    .await;
+
+    let resumed = geyser.shared.subscribe_requests().last().unwrap().clone();
+    assert_eq!(
+        resumed.from_slot,
+        Some(110),
+        "resume from the last delivered slot"
+    );
+    assert_eq!(
+        server.live.account_updates.load(Ordering::Relaxed),
+        16,
+        "no loss, no duplicate"
+    );
+    assert!(
+        server.live.duplicates.load(Ordering::Relaxed) >= 1,
+        "slot 110 replayed and dropped"
+    );
+    assert!(server.source.reconnects.load(Ordering::Relaxed) >= 1);
+    eventually("connected again", 10, || {
+        server.source.get().0 == SourceState::Connected
+    })
+    .await;
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// A stream that stays open but says nothing is dead after the watchdog period.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_stream_trips_the_watchdog() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let geyser = GeyserServerHandle::start();
+    geyser.shared.silent.store(true, Ordering::Relaxed);
+    let mut settings = live_settings(&geyser.endpoint(), None, fixture_pools(&accounts));
+    settings.live.as_mut().unwrap().grpc.watchdog = Duration::from_millis(500);
+    let server = start(settings).await;
+    eventually("watchdog trips", 10, || {
+        server.live.watchdog_trips.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    eventually("and it subscribes again", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 2
+    })
+    .await;
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// Server pings are answered with a ping-only request that leaves the filters alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_pings_are_answered() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let geyser = GeyserServerHandle::start();
+    geyser.shared.ping_on_connect.store(true, Ordering::Relaxed);
+    let pools = fixture_pools(&accounts);
+    let server = start(live_settings(&geyser.endpoint(), None, pools.clone())).await;
+    eventually("ping answered", 10, || {
+        geyser.shared.ping_replies.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    assert_eq!(server.live.pings_answered.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        geyser.shared.subscribed_accounts().len(),
+        pools.len(),
+        "filters unchanged"
+    );
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// When the server can no longer replay the gap (OutOfRange), the state is re-read over RPC
+/// and the next subscription starts fresh.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_range_triggers_an_rpc_resnapshot() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let pools = fixture_pools(&accounts);
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let mut geyser = GeyserServerHandle::start();
+    let server = start(live_settings(&geyser.endpoint(), Some(rpc.url()), pools)).await;
+    eventually("snapshot and subscribe", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    assert_eq!(
+        server.live.resnapshots.load(Ordering::Relaxed),
+        1,
+        "the initial snapshot"
+    );
+    let first = geyser.shared.subscribe_requests()[0].clone();
+    assert!(
+        first
+            .accounts
+            .values()
+            .map(|f| f.account.len())
+            .sum::<usize>()
+            > 20,
+        "snapshot found the dependencies"
+    );
+
+    let vault = accounts
+        .iter()
+        .find(|a| a.kind == "spl-token.TokenAccount")
+        .unwrap();
+    geyser
+        .shared
+        .publish(vault, &vault_write(vault, 300_000_010), 300_000_010);
+    eventually("stream delivers", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 300_000_010
+    })
+    .await;
+
+    geyser.kill();
+    geyser
+        .shared
+        .replay_floor
+        .store(300_000_500, Ordering::Relaxed);
+    rpc.slot.store(300_000_600, Ordering::Relaxed);
+    geyser.restart();
+    eventually("re-snapshot after OutOfRange", 15, || {
+        server.live.resnapshots.load(Ordering::Relaxed) >= 2
+    })
+    .await;
+    eventually("fresh subscription", 15, || {
+        geyser
+            .shared
+            .subscribe_requests()
+            .iter()
+            .filter(|r| r.from_slot.is_none())
+            .count()
+            >= 2
+    })
+    .await;
+    let from_slots: Vec<_> = geyser
+        .shared
+        .subscribe_requests()
+        .iter()
+        .map(|r| r.from_slot)
+        .collect();
+    assert!(
+        from_slots.contains(&Some(300_000_010)),
+        "it first tried to resume: {from_slots:?}"
+    );
+    eventually("re-read state delivered", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) >= 300_000_600
+    })
+    .await;
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// While the stream is down, RPC polling keeps prices current and health says so; when the
+/// stream is back, it takes over again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_falls_back_to_rpc_polling_and_streaming_resumes() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let pools = fixture_pools(&accounts);
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let mut geyser = GeyserServerHandle::start();
+    let mut settings = live_settings(&geyser.endpoint(), Some(rpc.url()), pools);
+    // A long backoff, so the outage lasts several polls.
+    settings.live.as_mut().unwrap().grpc.backoff = Backoff::new(
+        Duration::from_secs(2),
+        Duration::from_secs(2),
+        Duration::from_secs(60),
+    )
+    .unwrap();
+    let server = start(settings).await;
+    eventually("streaming", 10, || {
+        server.source.get().0 == SourceState::Connected
+            || geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    let priced_before = prices(&server).await.len();
+    assert!(
+        priced_before >= 3,
+        "the snapshot prices pools: {priced_before}"
+    );
+
+    geyser.kill();
+    eventually("fallback engaged", 10, || {
+        server.source.get().0 == SourceState::Fallback
+    })
+    .await;
+    let (_, reason) = server.source.get();
+    assert!(
+        reason.as_deref().is_some_and(|r| r.contains("polling RPC")),
+        "{reason:?}"
+    );
+    let ready: serde_json::Value = reqwest::get(format!("http://{}/ready", server.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        ready.to_string().contains("fallback") || ready.to_string().contains("polling"),
+        "{ready}"
+    );
+
+    // A vault changes while the stream is down: polling picks it up.
+    let vault = accounts
+        .iter()
+        .find(|a| a.kind == "spl-token.TokenAccount")
+        .unwrap()
+        .clone();
+    let changed = Account {
+        data: vault_write(&vault, 300_000_050),
+        ..vault.clone()
+    };
+    rpc.set(changed);
+    rpc.slot.store(300_000_050, Ordering::Relaxed);
+    eventually("polls deliver", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) >= 300_000_050
+    })
+    .await;
+    assert!(server.live.fallback_polls.load(Ordering::Relaxed) >= 2);
+
+    geyser.restart();
+    eventually("streaming again", 15, || {
+        server.source.get().0 == SourceState::Connected
+    })
+    .await;
+    geyser
+        .shared
+        .publish(&vault, &vault_write(&vault, 300_000_060), 300_000_060);
+    eventually("stream delivers after the outage", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) >= 300_000_060
+    })
+    .await;
+    let polls = server.live.fallback_polls.load(Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        server.live.fallback_polls.load(Ordering::Relaxed),
+        polls,
+        "polling stopped"
+    );
+    server.stop();
+    server.wait().await.unwrap();
+}
