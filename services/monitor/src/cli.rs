@@ -9,6 +9,50 @@ use clap::{Parser, ValueEnum};
 #[derive(Debug, Clone, Parser)]
 #[command(name = "monitor", version, about, long_about)]
 pub struct Cli {
+    /// What to do; without a command, run the monitor.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// A TOML configuration file (see docs/configuration.md). Flags and their environment
+    /// variables override its keys.
+    #[arg(long, env = "DEXMON_CONFIG", value_name = "PATH", global = true)]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Yellowstone gRPC endpoint (`http://` or `https://`), for `--source yellowstone`.
+    #[arg(long, env = "DEXMON_GRPC_ENDPOINT", value_name = "URL")]
+    pub grpc_endpoint: Option<String>,
+
+    /// Yellowstone `x-token`. Never logged.
+    #[arg(
+        long,
+        env = "DEXMON_X_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub x_token: Option<String>,
+
+    /// Stream commitment (default `processed`).
+    #[arg(long, env = "DEXMON_COMMITMENT", value_enum, value_name = "LEVEL")]
+    pub commitment: Option<crate::source::yellowstone::Commitment>,
+
+    /// JSON-RPC endpoint for the initial snapshot and fallback polling.
+    #[arg(
+        long,
+        env = "DEXMON_RPC_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub rpc_url: Option<String>,
+
+    /// Pool addresses to follow (comma-separated), for `--source yellowstone`.
+    #[arg(
+        long,
+        env = "DEXMON_POOLS",
+        value_delimiter = ',',
+        value_name = "PUBKEY"
+    )]
+    pub pools: Vec<String>,
+
     /// Address to serve HTTP, WebSocket (/ws) and the dashboard on.
     #[arg(
         long,
@@ -136,6 +180,35 @@ pub struct Cli {
     pub log_format: LogFormat,
 }
 
+/// Commands besides running.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Run the monitor (the default).
+    Run,
+    /// Run the monitor and record every account update to FILE, for `--source replay:FILE`.
+    Record {
+        /// The recording to write.
+        #[arg(value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Read pool accounts, and everything they need, over RPC and write each as a
+    /// `solana account --output json` file, for building fixtures.
+    Snapshot {
+        /// JSON-RPC endpoint.
+        #[arg(long, value_name = "URL")]
+        rpc: String,
+        /// Pool addresses (comma-separated).
+        #[arg(long, value_delimiter = ',', required = true, value_name = "PUBKEY")]
+        pools: Vec<String>,
+        /// Directory to write `<pubkey>.json` files into.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        out: std::path::PathBuf,
+        /// Tick or bin arrays to include on each side of a concentrated pool's price.
+        #[arg(long, default_value_t = 2, value_name = "N")]
+        array_radius: u32,
+    },
+}
+
 /// The `--source` choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceArg {
@@ -145,7 +218,7 @@ pub enum SourceArg {
     Yellowstone,
 }
 
-fn parse_source(s: &str) -> Result<SourceArg, String> {
+pub(crate) fn parse_source(s: &str) -> Result<SourceArg, String> {
     match s.split_once(':') {
         None if s == "simulator" => Ok(SourceArg::Simulator),
         None if s == "yellowstone" => Ok(SourceArg::Yellowstone),

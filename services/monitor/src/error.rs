@@ -20,6 +20,10 @@ pub enum MonitorError {
     },
     #[error("invalid configuration: {0}")]
     Config(String),
+    #[error("invalid configuration")]
+    Settings(#[from] crate::config::ConfigError),
+    #[error("snapshot failed")]
+    Snapshot(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("runtime failure")]
     Runtime(#[source] io::Error),
 }

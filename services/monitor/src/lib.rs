@@ -27,6 +27,7 @@ pub mod auth;
 pub mod backoff;
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod dashboard;
 pub mod error;
 pub mod health;
@@ -34,6 +35,7 @@ pub mod http;
 pub mod hub;
 pub mod pipeline;
 pub mod shutdown;
+pub mod snapshot;
 pub mod source;
 pub mod tokens;
 pub mod ws;
@@ -109,27 +111,95 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The settings the command line asks for.
+    /// The settings the command line asks for, with `--config` if given. Every command-line
+    /// value counts as explicit (see [`Settings::load`] to let a file override defaults).
     ///
     /// # Errors
-    /// [`MonitorError::Config`] for values that cannot work together (a zero rate limit,
-    /// for example).
+    /// As [`Settings::load`].
     pub fn from_cli(cli: &cli::Cli) -> Result<Self, MonitorError> {
+        Self::load(cli, None)
+    }
+
+    /// Layers the built-in defaults, the `--config` file, environment variables and flags
+    /// (highest last), then validates the result. `matches` tells which values were given
+    /// explicitly; without it every value is.
+    ///
+    /// # Errors
+    /// [`MonitorError::Config`] naming the key and why: an unreadable or invalid file,
+    /// unknown keys, bad pool addresses, zero intervals, a live source without endpoint or
+    /// pools, and values that cannot work together.
+    pub fn load(cli: &cli::Cli, matches: Option<&clap::ArgMatches>) -> Result<Self, MonitorError> {
+        use config::ConfigError as E;
+        let file = match &cli.config {
+            Some(path) => config::FileConfig::read(path)?,
+            None => config::FileConfig::default(),
+        };
+        // A flag's value wins when it was given (flag or env); otherwise the file's, if any.
+        let explicit = |id: &str| {
+            matches.is_none_or(|m| {
+                matches!(
+                    m.value_source(id),
+                    Some(
+                        clap::parser::ValueSource::CommandLine
+                            | clap::parser::ValueSource::EnvVariable
+                    )
+                )
+            })
+        };
+        macro_rules! pick {
+            ($id:literal, $cli:expr, $file:expr) => {
+                match $file {
+                    Some(v) if !explicit($id) => v,
+                    _ => $cli,
+                }
+            };
+        }
+        let positive = |key: &str, secs: u64| {
+            if secs == 0 {
+                Err(E::invalid(key, "must be at least 1"))
+            } else {
+                Ok(Duration::from_secs(secs))
+            }
+        };
+
+        let source = match file.source.as_deref() {
+            Some(text) if !explicit("source") => {
+                cli::parse_source(text).map_err(|e| E::invalid("source", e))?
+            }
+            _ => cli.source.clone(),
+        };
+        let ws_section = &file.ws;
         let ws = ws::WsConfig {
-            max_connections: cli.max_connections,
-            heartbeat: Duration::from_secs(cli.heartbeat_secs.max(1)),
-            rate_per_second: cli.ws_rate,
-            rate_burst: cli.ws_burst,
+            max_connections: pick!(
+                "max_connections",
+                cli.max_connections,
+                ws_section.max_connections
+            ),
+            heartbeat: positive(
+                "ws.heartbeat_secs",
+                pick!(
+                    "heartbeat_secs",
+                    cli.heartbeat_secs,
+                    ws_section.heartbeat_secs
+                ),
+            )?,
+            rate_per_second: pick!("ws_rate", cli.ws_rate, ws_section.rate),
+            rate_burst: pick!("ws_burst", cli.ws_burst, ws_section.burst),
             ..ws::WsConfig::default()
         };
         ws::rate_limit::TokenBucket::new(ws.rate_per_second, ws.rate_burst, 0)
-            .map_err(|e| MonitorError::Config(e.to_string()))?;
-        let origins = if cli.allow_origin.iter().any(|o| o == "*") {
+            .map_err(|e| E::invalid("ws.rate", e.to_string()))?;
+        let allow_origin = pick!(
+            "allow_origin",
+            cli.allow_origin.clone(),
+            ws_section.allow_origin.clone()
+        );
+        let origins = if allow_origin.iter().any(|o| o == "*") {
             auth::OriginPolicy::Any
-        } else if cli.allow_origin.is_empty() {
+        } else if allow_origin.is_empty() {
             auth::OriginPolicy::SameHost
         } else {
-            auth::OriginPolicy::List(cli.allow_origin.clone())
+            auth::OriginPolicy::List(allow_origin)
         };
         let tokens = cli
             .api_tokens
@@ -139,24 +209,171 @@ impl Settings {
             .filter(|t| !t.is_empty())
             .map(auth::Token::new)
             .collect();
+
+        let prices = pipeline::PriceConfig {
+            min_move: file.prices.min_move_pct.map_or(0.0001, |pct| pct / 100.0),
+            refresh_us: file
+                .prices
+                .refresh_ms
+                .map_or(1_000_000, |ms| ms.saturating_mul(1_000)),
+        };
+        if !(prices.min_move.is_finite() && prices.min_move >= 0.0) {
+            return Err(E::invalid("prices.min_move_pct", "must be a number >= 0").into());
+        }
+        if prices.refresh_us == 0 {
+            return Err(E::invalid("prices.refresh_ms", "must be at least 1").into());
+        }
+
+        let live = live_settings(cli, &file, &explicit)?;
+        if source == cli::SourceArg::Yellowstone && live.is_none() {
+            return Err(E::invalid(
+                "yellowstone.endpoint",
+                "the yellowstone source needs an endpoint (--grpc-endpoint) and at least one pool (--pools)",
+            )
+            .into());
+        }
+        let sim_rate = pick!("sim_rate", cli.sim_rate, file.simulator.rate);
+        if sim_rate == 0 {
+            return Err(E::invalid("simulator.rate", "must be at least 1").into());
+        }
+        let queue_capacity = pick!("queue_capacity", cli.queue_capacity, file.queue_capacity);
+        if queue_capacity == 0 {
+            return Err(E::invalid("queue_capacity", "must be at least 1").into());
+        }
         Ok(Self {
-            listen: cli.listen.clone(),
-            source: cli.source.clone(),
+            listen: pick!("listen", cli.listen.clone(), file.listen.clone()),
+            source,
             replay_speed: cli.replay_speed,
-            record: cli.record.clone(),
+            record: match &cli.command {
+                Some(cli::Command::Record { out }) => Some(out.clone()),
+                _ => cli.record.clone(),
+            },
             simulator: source::simulator::SimulatorConfig {
-                seed: cli.sim_seed,
-                updates_per_second: cli.sim_rate,
+                seed: pick!("sim_seed", cli.sim_seed, file.simulator.seed),
+                updates_per_second: sim_rate,
                 ..Default::default()
             },
-            queue_capacity: cli.queue_capacity,
+            queue_capacity,
             ws,
             auth: auth::Auth { tokens, origins },
-            health_interval: Duration::from_secs(cli.health_interval_secs.max(1)),
+            health_interval: positive(
+                "health_interval_secs",
+                pick!(
+                    "health_interval_secs",
+                    cli.health_interval_secs,
+                    file.health_interval_secs
+                ),
+            )?,
             summary_log: true,
+            live,
+            prices,
             ..Self::default()
         })
     }
+}
+
+/// The live source's settings, when an endpoint and pools are configured.
+fn live_settings(
+    cli: &cli::Cli,
+    file: &config::FileConfig,
+    explicit: &dyn Fn(&str) -> bool,
+) -> Result<Option<LiveSettings>, config::ConfigError> {
+    use config::ConfigError as E;
+    let y = &file.yellowstone;
+    let endpoint = cli.grpc_endpoint.clone().or_else(|| y.endpoint.clone());
+    let pool_texts = if cli.pools.is_empty() || !explicit("pools") {
+        if cli.pools.is_empty() {
+            file.pools.addresses.clone()
+        } else {
+            cli.pools.clone()
+        }
+    } else {
+        cli.pools.clone()
+    };
+    let mut pools = Vec::with_capacity(pool_texts.len());
+    for (i, text) in pool_texts.iter().enumerate() {
+        let key = text.trim().parse::<decoder::Pubkey>().map_err(|_| {
+            E::invalid(
+                &format!("pools.addresses[{i}]"),
+                format!("{text:?} is not a base58 pubkey"),
+            )
+        })?;
+        pools.push(key);
+    }
+    let Some(endpoint) = endpoint else {
+        return Ok(None);
+    };
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        return Err(E::invalid(
+            "yellowstone.endpoint",
+            format!("{endpoint:?} must start with http:// or https://"),
+        ));
+    }
+    if pools.is_empty() {
+        return Err(E::invalid(
+            "pools.addresses",
+            "at least one pool is needed for the live source",
+        ));
+    }
+    let secs = |key: &str, v: Option<u64>, default: u64| {
+        let v = v.unwrap_or(default);
+        if v == 0 {
+            Err(E::invalid(key, "must be at least 1"))
+        } else {
+            Ok(Duration::from_secs(v))
+        }
+    };
+    let mut grpc = source::yellowstone::YellowstoneConfig::new(endpoint);
+    grpc.x_token = cli
+        .x_token
+        .clone()
+        .or_else(|| y.x_token.clone())
+        .map(auth::Token::new);
+    grpc.commitment = cli.commitment.or(y.commitment).unwrap_or(grpc.commitment);
+    grpc.watchdog = secs("yellowstone.watchdog_secs", y.watchdog_secs, 30)?;
+    grpc.connect_timeout = secs(
+        "yellowstone.connect_timeout_secs",
+        y.connect_timeout_secs,
+        10,
+    )?;
+    grpc.keepalive = secs("yellowstone.keepalive_secs", y.keepalive_secs, 10)?;
+    let mib = y.max_decoding_message_mib.unwrap_or(64);
+    if !(1..=1024).contains(&mib) {
+        return Err(E::invalid(
+            "yellowstone.max_decoding_message_mib",
+            "must be 1..=1024",
+        ));
+    }
+    grpc.max_decoding_message_size = mib * 1024 * 1024;
+    grpc.array_radius = y.array_radius.unwrap_or(2);
+    if grpc.array_radius > 16 {
+        return Err(E::invalid("yellowstone.array_radius", "must be 0..=16"));
+    }
+    let b = &y.backoff;
+    grpc.backoff = backoff::Backoff::new(
+        Duration::from_millis(b.initial_ms.unwrap_or(1_000)),
+        secs("yellowstone.backoff.cap_secs", b.cap_secs, 60)?,
+        secs(
+            "yellowstone.backoff.reset_after_secs",
+            b.reset_after_secs,
+            30,
+        )?,
+    )
+    .map_err(|e| E::invalid("yellowstone.backoff", e.to_string()))?;
+    let rpc = match cli.rpc_url.clone().or_else(|| file.rpc.url.clone()) {
+        None => None,
+        Some(url) => {
+            if reqwest::Url::parse(&url).is_err() {
+                return Err(E::invalid("rpc.url", "not a URL"));
+            }
+            Some(RpcSettings {
+                url,
+                poll_interval: secs("rpc.poll_interval_secs", file.rpc.poll_interval_secs, 5)?,
+                timeout: secs("rpc.timeout_secs", file.rpc.timeout_secs, 10)?,
+            })
+        }
+    };
+    Ok(Some(LiveSettings { grpc, rpc, pools }))
 }
 
 /// Runs the monitor until Ctrl-C or SIGTERM.
@@ -164,14 +381,37 @@ impl Settings {
 /// # Errors
 /// Start-up failures: bad settings, the runtime cannot start, or the listen address cannot
 /// be bound.
-pub fn run(cli: cli::Cli) -> Result<(), MonitorError> {
+pub fn run(cli: cli::Cli, matches: Option<&clap::ArgMatches>) -> Result<(), MonitorError> {
     init_tracing(&cli);
-    let settings = Settings::from_cli(&cli)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("dexmon")
         .build()
         .map_err(MonitorError::Runtime)?;
+    if let Some(cli::Command::Snapshot {
+        rpc,
+        pools,
+        out,
+        array_radius,
+    }) = &cli.command
+    {
+        install_crypto_provider();
+        let report = runtime
+            .block_on(snapshot::run(rpc, pools, out, *array_radius))
+            .map_err(|e| MonitorError::Snapshot(Box::new(e)))?;
+        for key in &report.missing {
+            tracing::warn!(%key, "account does not exist");
+        }
+        tracing::info!(
+            slot = report.slot,
+            accounts = report.written.len(),
+            missing = report.missing.len(),
+            out = %out.display(),
+            "snapshot written"
+        );
+        return Ok(());
+    }
+    let settings = Settings::load(&cli, matches)?;
     runtime.block_on(async move {
         let running = start(settings).await?;
         shutdown::signal().await;

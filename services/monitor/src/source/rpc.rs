@@ -35,6 +35,14 @@ pub enum RpcError {
     Count { asked: usize, got: usize },
 }
 
+/// The account fields an [`AccountUpdate`] does not carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountMeta {
+    pub lamports: u64,
+    pub executable: bool,
+    pub rent_epoch: u64,
+}
+
 /// An RPC endpoint. The URL is kept for errors with any query string (API keys) removed.
 #[derive(Debug, Clone)]
 pub struct RpcClient {
@@ -50,6 +58,8 @@ pub struct AccountsRead {
     pub slot: u64,
     /// Present accounts as updates; missing accounts are listed in `missing`.
     pub updates: Vec<AccountUpdate>,
+    /// Lamports, executable flag and rent epoch of each update, in the same order.
+    pub meta: Vec<AccountMeta>,
     pub missing: Vec<Pubkey>,
 }
 
@@ -133,15 +143,22 @@ impl RpcClient {
             let received_at_us = monotonic_us();
             for (key, account) in batch.iter().zip(parsed.accounts) {
                 match account {
-                    Some(account) => read.updates.push(AccountUpdate {
-                        pubkey: *key,
-                        owner: account.owner,
-                        data: Bytes::from(account.data),
-                        slot: parsed.slot,
-                        write_version: None,
-                        received_at_us,
-                        source: SourceKind::Rpc,
-                    }),
+                    Some(account) => {
+                        read.meta.push(AccountMeta {
+                            lamports: account.lamports,
+                            executable: account.executable,
+                            rent_epoch: account.rent_epoch,
+                        });
+                        read.updates.push(AccountUpdate {
+                            pubkey: *key,
+                            owner: account.owner,
+                            data: Bytes::from(account.data),
+                            slot: parsed.slot,
+                            write_version: None,
+                            received_at_us,
+                            source: SourceKind::Rpc,
+                        });
+                    }
                     None => read.missing.push(*key),
                 }
             }
@@ -186,6 +203,7 @@ pub async fn snapshot(
         }
         read.slot = read.slot.max(round.slot);
         read.updates.extend(round.updates);
+        read.meta.extend(round.meta);
         read.missing.extend(round.missing);
     }
     Ok(read)

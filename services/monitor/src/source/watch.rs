@@ -177,6 +177,17 @@ impl Watchlist {
         all
     }
 
+    /// The configured pool an account is followed for, if any (the pool itself included).
+    pub fn pool_of(&self, account: &Pubkey) -> Option<Pubkey> {
+        if self.pools.contains(account) {
+            return Some(*account);
+        }
+        self.needs
+            .iter()
+            .find(|(_, n)| n.dependencies.contains(account) || n.arrays.contains(account))
+            .map(|(pool, _)| *pool)
+    }
+
     /// Pools that have not been seen yet.
     pub fn unseen(&self) -> impl Iterator<Item = &Pubkey> {
         self.pools.iter().filter(|p| !self.needs.contains_key(p))
