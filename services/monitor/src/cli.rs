@@ -85,6 +85,7 @@ pub struct Cli {
     /// Replay pace: 1 is real time, 10 is ten times faster, 0 is as fast as possible.
     #[arg(
         long,
+        visible_alias = "speed",
         env = "DEXMON_REPLAY_SPEED",
         default_value_t = 1.0,
         value_name = "X"

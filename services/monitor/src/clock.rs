@@ -24,3 +24,29 @@ pub fn unix_ms() -> i64 {
 pub fn unix_s() -> u64 {
     u64::try_from(unix_ms() / 1_000).unwrap_or(0)
 }
+
+/// The time a pipeline batch is processed at. Live, it is read from the clocks; in a replay
+/// it is the recorded time of the same batch, so decisions repeat exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchClock {
+    /// [`monotonic_us`] when the batch was taken: ages, throttles and opportunity lifetimes.
+    pub now_us: u64,
+    /// Unix milliseconds; its seconds are the fee models' time parameter (DLMM and CLMM
+    /// volatility decay).
+    pub unix_ms: i64,
+}
+
+impl BatchClock {
+    /// Now, from the process clocks.
+    pub fn wall() -> Self {
+        Self {
+            now_us: monotonic_us(),
+            unix_ms: unix_ms(),
+        }
+    }
+
+    /// Unix seconds.
+    pub fn unix_s(self) -> u64 {
+        u64::try_from(self.unix_ms / 1_000).unwrap_or(0)
+    }
+}

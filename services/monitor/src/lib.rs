@@ -429,6 +429,8 @@ pub struct Running {
     pub source: Arc<source::SourceStatus>,
     /// What the live source has done (all zero for other sources).
     pub live: Arc<source::yellowstone::LiveStats>,
+    /// Everything published, for embedders and tests.
+    pub hub: Arc<hub::Hub>,
     stop: watch::Sender<bool>,
     queue: Arc<source::CoalescingQueue>,
     task: Option<JoinHandle<Result<(), MonitorError>>>,
@@ -509,7 +511,9 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let queue = Arc::new(source::CoalescingQueue::new(settings.queue_capacity));
     let live_stats = Arc::new(source::yellowstone::LiveStats::default());
 
-    // Source.
+    // Source. A replay hands the pipeline its recorded batches directly; the others go
+    // through the coalescing queue.
+    let mut replay_input: Option<tokio::sync::mpsc::Receiver<source::replay::TimedBatch>> = None;
     let (source_status, source_task) = match &settings.source {
         cli::SourceArg::Simulator => {
             let sim = settings.simulator.clone();
@@ -525,17 +529,18 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         cli::SourceArg::Replay(path) => {
             tracing::info!(path = %path.display(), speed = settings.replay_speed, "source: replay");
             let status = Arc::new(source::SourceStatus::new("replay"));
-            let (path, speed, queue, stop, st) = (
+            let (tx, rx) = tokio::sync::mpsc::channel(64);
+            replay_input = Some(rx);
+            let (path, speed, stop, st) = (
                 path.clone(),
                 settings.replay_speed,
-                queue.clone(),
                 stop_rx.clone(),
                 status.clone(),
             );
             let task = tokio::spawn(async move {
-                match source::replay::run(&path, speed, clock::monotonic_us(), queue, stop).await {
-                    Ok(frames) => {
-                        tracing::info!(frames, "replay finished");
+                match source::replay::run(&path, speed, clock::monotonic_us(), tx, stop).await {
+                    Ok(batches) => {
+                        tracing::info!(batches, "replay finished");
                         st.set(protocol::SourceState::Down, Some("replay finished".into()));
                     }
                     Err(err) => {
@@ -600,13 +605,23 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let pipeline_queue = queue.clone();
     let pipeline_task = tokio::task::spawn_blocking(move || {
         let handle = tokio::runtime::Handle::current();
-        while let Some((batch, slot)) = handle.block_on(pipeline_queue.pop_batch(4_096)) {
+        loop {
+            let (batch, slot, clock) = match replay_input.as_mut() {
+                Some(rx) => match rx.blocking_recv() {
+                    Some(timed) => timed,
+                    None => break,
+                },
+                None => match handle.block_on(pipeline_queue.pop_batch(4_096)) {
+                    Some((batch, slot)) => (batch, slot, clock::BatchClock::wall()),
+                    None => break,
+                },
+            };
             if let Some(rec) = recorder.as_mut()
-                && !record(rec, &batch, slot)
+                && !record(rec, &batch, slot, clock)
             {
                 recorder = None;
             }
-            pipeline.process(batch, slot);
+            pipeline.process_at(batch, slot, clock);
         }
         if let Some(Err(err)) = recorder.map(source::replay::Recorder::finish) {
             tracing::error!(%err, "recording could not be completed");
@@ -658,6 +673,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         addr,
         source: source_status,
         live: live_stats,
+        hub,
         stop: stop_tx,
         queue,
         task: Some(task),
@@ -678,14 +694,16 @@ fn record(
     rec: &mut source::replay::Recorder<std::fs::File>,
     batch: &[source::AccountUpdate],
     slot: Option<u64>,
+    at: clock::BatchClock,
 ) -> bool {
     let result = batch
         .iter()
         .try_for_each(|u| rec.account(u))
         .and_then(|()| match slot {
-            Some(slot) => rec.slot(slot, clock::monotonic_us()),
+            Some(slot) => rec.slot(slot, at.now_us),
             None => Ok(()),
-        });
+        })
+        .and_then(|()| rec.batch_end(at.now_us, at.unix_ms));
     if let Err(err) = &result {
         tracing::error!(%err, "recording failed; it stops here and the monitor carries on");
     }

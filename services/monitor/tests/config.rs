@@ -239,6 +239,9 @@ async fn snapshot_writes_fixture_files() {
         "bytes survive the round trip"
     );
     // the pool and, found from it, at least its vaults
-    assert!(manifest.lines().count() > 3, "header and at least three accounts: {manifest}");
+    assert!(
+        manifest.lines().count() > 3,
+        "header and at least three accounts: {manifest}"
+    );
     assert!(manifest.contains("spl-token.TokenAccount"), "{manifest}");
 }

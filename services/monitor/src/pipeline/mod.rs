@@ -21,7 +21,7 @@ use protocol::{LogLevel, LogMessage, PriceUpdate, ServerMessage, Timestamp};
 
 use self::model::{Components, ModelError};
 use self::state::{Applied, MarketState};
-use crate::clock::{monotonic_us, unix_s};
+use crate::clock::{BatchClock, monotonic_us};
 use crate::hub::Hub;
 use crate::source::AccountUpdate;
 use crate::tokens::{SOL, TokenRegistry};
@@ -123,6 +123,8 @@ pub struct Pipeline {
     pub stats: Arc<PipelineStats>,
     /// Decode-failure logs are rate-limited per account.
     logged_failures: BTreeSet<Pubkey>,
+    /// The batch being processed's time.
+    clock: BatchClock,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -153,11 +155,20 @@ impl Pipeline {
             hub,
             stats: Arc::new(PipelineStats::default()),
             logged_failures: BTreeSet::new(),
+            clock: BatchClock::wall(),
         }
     }
 
-    /// Processes one batch: store every update, then rebuild each affected pool once.
+    /// Processes one batch now: see [`Pipeline::process_at`].
     pub fn process(&mut self, batch: Vec<AccountUpdate>, slot: Option<u64>) {
+        self.process_at(batch, slot, BatchClock::wall());
+    }
+
+    /// Processes one batch at `clock`: store every update, then rebuild each affected pool
+    /// once. Every decision (price throttle, detection, fees) reads `clock`, never the
+    /// process clocks, so a replay of the same batches gives the same messages.
+    pub fn process_at(&mut self, batch: Vec<AccountUpdate>, slot: Option<u64>, clock: BatchClock) {
+        self.clock = clock;
         if let Some(slot) = slot {
             self.stats.latest_slot.fetch_max(slot, Ordering::Relaxed);
         }
@@ -242,7 +253,7 @@ impl Pipeline {
                     decimals(&shape.mint_a).unwrap_or(0),
                     decimals(&shape.mint_b).unwrap_or(0),
                 ),
-                unix_now: unix_s(),
+                unix_now: self.clock.unix_s(),
             })
         })();
         let components = match components {
@@ -280,7 +291,7 @@ impl Pipeline {
             }
         };
         self.publish_price(&pool, &shape, &curve, reserves, slot, received_at_us);
-        let now = monotonic_us();
+        let now = self.clock.now_us;
         let update = PoolUpdate {
             address: pool.to_bytes(),
             dex: shape.dex.to_owned(),
@@ -356,7 +367,7 @@ impl Pipeline {
         if !price.is_finite() || price <= 0.0 {
             return;
         }
-        let now = monotonic_us();
+        let now = self.clock.now_us;
         if let Some(last) = self.last_price.get(pool)
             && (price / last.price - 1.0).abs() < self.prices.min_move
             && now.saturating_sub(last.at_us) < self.prices.refresh_us
@@ -375,7 +386,7 @@ impl Pipeline {
         self.stats.prices_published.fetch_add(1, Ordering::Relaxed);
         #[allow(clippy::cast_precision_loss)]
         metrics::histogram!("dexmon_update_to_publish_seconds")
-            .record(now.saturating_sub(received_at_us) as f64 / 1e6);
+            .record(monotonic_us().saturating_sub(received_at_us) as f64 / 1e6);
         self.hub.publish(ServerMessage::PriceUpdate(PriceUpdate {
             seq: 0,
             timestamp: Timestamp::default(),

@@ -5,20 +5,22 @@
 //! then:
 //! - kind 1, an account: pubkey (32), owner (32), slot (u64), write version (u64, `u64::MAX`
 //!   for none), microseconds since the first frame (u64), data length (u32), data;
-//! - kind 2, a slot tick: slot (u64), microseconds since the first frame (u64).
+//! - kind 2, a slot tick: slot (u64), microseconds since the first frame (u64);
+//! - kind 3, the end of a pipeline batch: microseconds since the first frame (u64) and the
+//!   Unix time in milliseconds (i64) the batch was processed at.
 //!
-//! Replaying stamps each update with its recorded time (shifted to now), so the pipeline's
-//! decisions, which depend only on those times, are the same on every replay.
+//! Replaying hands the pipeline the same batches, each at its recorded time (shifted to
+//! now), and the pipeline's decisions read only those times. So a replay publishes the same
+//! messages every time, at any speed.
 
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use decoder::Pubkey;
 
-use super::{AccountUpdate, CoalescingQueue, SourceKind};
+use super::{AccountUpdate, SourceKind};
 
 const MAGIC: &[u8; 8] = b"DXMREC1\n";
 /// A single account is at most 10 MiB on Solana.
@@ -46,6 +48,37 @@ pub enum Frame {
         slot: u64,
         offset_us: u64,
     },
+    /// The end of one pipeline batch, and when it was processed.
+    BatchEnd {
+        offset_us: u64,
+        unix_ms: i64,
+    },
+}
+
+/// One recorded pipeline batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayBatch {
+    pub updates: Vec<AccountUpdate>,
+    pub slot: Option<u64>,
+    /// When the batch was processed: its offset from the first frame and the Unix time.
+    /// `None` for recordings cut short before the batch's end.
+    pub processed_at: Option<(u64, i64)>,
+}
+
+impl ReplayBatch {
+    /// The batch's offset from the first frame.
+    pub fn offset_us(&self) -> u64 {
+        self.processed_at.map_or_else(
+            || {
+                self.updates
+                    .iter()
+                    .map(|u| u.received_at_us)
+                    .max()
+                    .unwrap_or(0)
+            },
+            |(offset, _)| offset,
+        )
+    }
 }
 
 /// Writes a recording.
@@ -108,6 +141,20 @@ impl<W: Write> Recorder<W> {
         self.out.write_all(&[2])?;
         self.out.write_all(&slot.to_le_bytes())?;
         self.out.write_all(&offset.to_le_bytes())?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Marks the end of one pipeline batch, processed at `at_us` ([`crate::clock::monotonic_us`])
+    /// and `unix_ms`.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn batch_end(&mut self, at_us: u64, unix_ms: i64) -> Result<(), RecordingError> {
+        let offset = self.offset(at_us);
+        self.out.write_all(&[3])?;
+        self.out.write_all(&offset.to_le_bytes())?;
+        self.out.write_all(&unix_ms.to_le_bytes())?;
         self.frames += 1;
         Ok(())
     }
@@ -208,6 +255,11 @@ impl<R: Read> Player<R> {
                 let offset_us = self.u64()?;
                 Frame::Slot { slot, offset_us }
             }
+            3 => {
+                let offset_us = self.u64()?;
+                let unix_ms = i64::from_le_bytes(self.array()?);
+                Frame::BatchEnd { offset_us, unix_ms }
+            }
             _ => {
                 return Err(RecordingError::Corrupt {
                     frame: self.frame,
@@ -220,8 +272,42 @@ impl<R: Read> Player<R> {
     }
 }
 
-/// Plays a recording into `queue`. `speed` multiplies the recorded pace (0 = as fast as
-/// possible). Each update's arrival time is its recorded offset from `base_us`.
+impl<R: Read> Player<R> {
+    /// The next recorded batch: the frames up to the next batch end (or the end of file).
+    ///
+    /// # Errors
+    /// As [`Player::next_frame`].
+    pub fn next_batch(&mut self) -> Result<Option<ReplayBatch>, RecordingError> {
+        let mut batch = ReplayBatch {
+            updates: Vec::new(),
+            slot: None,
+            processed_at: None,
+        };
+        let mut any = false;
+        while let Some(frame) = self.next_frame()? {
+            any = true;
+            match frame {
+                Frame::Account { update, .. } => batch.updates.push(update),
+                Frame::Slot { slot, .. } => {
+                    batch.slot = Some(batch.slot.map_or(slot, |s| s.max(slot)))
+                }
+                Frame::BatchEnd { offset_us, unix_ms } => {
+                    batch.processed_at = Some((offset_us, unix_ms));
+                    return Ok(Some(batch));
+                }
+            }
+        }
+        Ok(any.then_some(batch))
+    }
+}
+
+/// A batch for the pipeline, with the time to process it at.
+pub type TimedBatch = (Vec<AccountUpdate>, Option<u64>, crate::clock::BatchClock);
+
+/// Plays a recording into the pipeline, batch by recorded batch. `speed` multiplies the
+/// recorded pace (0 = as fast as the pipeline takes them). Times are shifted so the first
+/// frame is at `base_us`; recorded Unix times are kept, so fee models see the same clock.
+/// Returns the number of batches played.
 ///
 /// # Errors
 /// Opening or reading the file failed.
@@ -229,47 +315,47 @@ pub async fn run(
     path: &Path,
     speed: f64,
     base_us: u64,
-    queue: Arc<CoalescingQueue>,
+    pipeline: tokio::sync::mpsc::Sender<TimedBatch>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<u64, RecordingError> {
     let mut player = Player::new(std::fs::File::open(path)?)?;
     let start = tokio::time::Instant::now();
-    let mut frames = 0u64;
-    while let Some(frame) = player.next_frame()? {
+    let mut batches = 0u64;
+    while let Some(batch) = player.next_batch()? {
         if *shutdown.borrow() {
             break;
         }
-        let offset_us = match &frame {
-            Frame::Account { offset_us, .. } | Frame::Slot { offset_us, .. } => *offset_us,
-        };
+        let offset_us = batch.offset_us();
         if speed > 0.0 {
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
             let due = start + Duration::from_micros((offset_us as f64 / speed) as u64);
             tokio::select! {
-                _ = tokio::time::sleep_until(due) => {}
+                () = tokio::time::sleep_until(due) => {}
                 _ = shutdown.changed() => break,
             }
         }
-        match frame {
-            Frame::Account {
-                mut update,
-                offset_us,
-            } => {
-                update.received_at_us = base_us + offset_us;
-                queue.push(update);
-            }
-            Frame::Slot { slot, .. } => queue.push_slot(slot),
+        let clock = crate::clock::BatchClock {
+            now_us: base_us + offset_us,
+            unix_ms: batch
+                .processed_at
+                .map_or_else(crate::clock::unix_ms, |(_, unix_ms)| unix_ms),
+        };
+        let mut updates = batch.updates;
+        for update in &mut updates {
+            update.received_at_us += base_us;
         }
-        frames += 1;
-        if speed == 0.0 && frames.is_multiple_of(1_024) {
-            // Let the pipeline drain: a queue of distinct accounts never blocks, so without a
-            // pause a fast replay could overflow it.
-            while queue.len() > 4_096 {
-                tokio::task::yield_now().await;
-            }
+        // A bounded channel: a fast replay waits for the pipeline instead of dropping.
+        tokio::select! {
+            sent = pipeline.send((updates, batch.slot, clock)) => if sent.is_err() { break },
+            _ = shutdown.changed() => break,
         }
+        batches += 1;
     }
-    queue.close();
-    Ok(frames)
+    Ok(batches)
 }
 
 #[cfg(test)]
