@@ -1,6 +1,8 @@
 //! Developer tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks: rustfmt, clippy with warnings denied, every test, and `e2e`.
+//! - `pipeline`: the release monitor's pipeline throughput and latency at rising simulator
+//!   rates (see `pipeline.rs`).
 //! - `loadtest`: the release monitor's fan-out to N WebSocket clients (see `loadtest.rs`).
 //! - `e2e`: type-checks the dashboard's modules with `tsc`, then runs the dashboard in
 //!   headless Chromium against the real monitor binary (`tests/e2e`).
@@ -8,6 +10,7 @@
 //! Each step prints the command it runs, so a failure can be reproduced by hand.
 
 mod loadtest;
+mod pipeline;
 
 use std::process::{Command, ExitCode};
 
@@ -16,6 +19,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   ci      rustfmt --check, clippy -D warnings, every test in the workspace, and e2e
   e2e     the dashboard in headless Chromium (needs node, npm and /usr/bin/chromium)
+  pipeline [--rates 10000,25000,50000,100000] [--seconds 10]
+          the release monitor's pipeline on its simulator: updates/s, latency, CPU
   loadtest [--clients 1000] [--idle 1000] [--seconds 10] [--sim-rate 2000]
           fan-out of the release monitor to real WebSocket clients";
 
@@ -24,6 +29,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("e2e") => e2e(),
+        Some("pipeline") => pipeline::Options::parse(&args[1..]).and_then(|o| {
+            cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
+            pipeline::run(&root(), &o)
+        }),
         Some("loadtest") => loadtest::Options::parse(&args[1..]).and_then(|o| {
             cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
             loadtest::run(&root(), &o)

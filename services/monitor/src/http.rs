@@ -37,6 +37,7 @@ pub struct AppState {
     pub pipeline: Arc<PipelineStats>,
     pub queue: Arc<CoalescingQueue>,
     pub source: Arc<SourceStatus>,
+    pub live: Arc<crate::source::yellowstone::LiveStats>,
     pub ws: WsContext,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Data older than this is stale: `/ready` answers 503.
@@ -161,6 +162,39 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     #[allow(clippy::cast_precision_loss)]
     let set = |name: &'static str, value: u64| metrics::gauge!(name).set(value as f64);
     set("dexmon_source_queue_depth", state.queue.len() as u64);
+    let q = &state.queue.stats;
+    set(
+        "dexmon_source_queue_pushed_total",
+        q.pushed.load(Ordering::Relaxed),
+    );
+    set(
+        "dexmon_source_queue_coalesced_total",
+        q.coalesced.load(Ordering::Relaxed),
+    );
+    set(
+        "dexmon_source_queue_stale_total",
+        q.stale.load(Ordering::Relaxed),
+    );
+    set(
+        "dexmon_source_queue_overflowed_total",
+        q.overflowed.load(Ordering::Relaxed),
+    );
+    let l = &state.live;
+    for (name, value) in [
+        ("dexmon_live_account_updates_total", &l.account_updates),
+        ("dexmon_live_duplicates_total", &l.duplicates),
+        ("dexmon_live_older_ignored_total", &l.older_ignored),
+        ("dexmon_live_pings_answered_total", &l.pings_answered),
+        ("dexmon_live_subscriptions_total", &l.subscriptions),
+        ("dexmon_live_watchdog_trips_total", &l.watchdog_trips),
+        ("dexmon_live_resnapshots_total", &l.resnapshots),
+        ("dexmon_live_fallback_polls_total", &l.fallback_polls),
+        ("dexmon_live_rpc_failures_total", &l.rpc_failures),
+        ("dexmon_live_malformed_updates_total", &l.malformed_updates),
+        ("dexmon_live_last_delivered_slot", &l.last_delivered_slot),
+    ] {
+        set(name, value.load(Ordering::Relaxed));
+    }
     set("dexmon_updates_total", p.updates.load(Ordering::Relaxed));
     set(
         "dexmon_decode_failures_total",

@@ -641,6 +641,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         pipeline: pipeline_stats,
         queue: queue.clone(),
         source: source_status.clone(),
+        live: live_stats.clone(),
         ws: ws_ctx,
         metrics,
         stale_after: settings.stale_after,

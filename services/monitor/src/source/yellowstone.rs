@@ -272,8 +272,6 @@ impl Live {
                 break;
             }
             self.ctx.status.reconnects.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("dexmon_source_reconnects_total", "source" => "yellowstone")
-                .increment(1);
             self.config.backoff.connected_for(connected_at.elapsed());
             let reason = end.to_string();
             tracing::warn!(reason = %reason, resume_from = ?self.resume_from, "gRPC stream ended");
@@ -317,7 +315,6 @@ impl Live {
 
     fn rpc_failed(&self, err: &RpcError) {
         self.ctx.stats.rpc_failures.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("dexmon_rpc_failures_total").increment(1);
         tracing::warn!(%err, "RPC read failed");
     }
 
@@ -362,7 +359,6 @@ impl Live {
             .stats
             .fallback_polls
             .fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("dexmon_rpc_fallback_polls_total").increment(1);
         let keys: Vec<Pubkey> = self.watch.accounts().into_iter().collect();
         match rpc.client.get_multiple_accounts(&keys, None).await {
             Ok(read) => {
@@ -527,7 +523,6 @@ impl Live {
                                 .stats
                                 .malformed_updates
                                 .fetch_add(1, Ordering::Relaxed);
-                            metrics::counter!("dexmon_source_malformed_updates_total").increment(1);
                             tracing::warn!(%err, "malformed account update from the stream");
                         }
                     }
