@@ -114,8 +114,17 @@ try {
 
   await check("an opportunity row appears", async () => {
     await page.waitForSelector("#opps tbody tr", { timeout: 30_000 });
-    await page.click("#opps tbody tr");
-    await page.waitForSelector("#opp-detail:not([hidden])", { timeout: 5_000 });
+    // Rows slide in at the top while the market moves, so a click aimed at one row can land
+    // as the table shifts. A user clicks again; so does the test, up to three times.
+    for (let attempt = 1; ; attempt++) {
+      await page.click("#opps tbody tr");
+      try {
+        await page.waitForSelector("#opp-detail:not([hidden])", { timeout: 3_000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
     const detail = await page.$eval("#opp-detail", (el) => el.textContent || "");
     if (!detail.includes("legs:")) throw new Error(`detail: ${detail}`);
   });

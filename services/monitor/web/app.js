@@ -445,7 +445,7 @@ function renderHealth() {
   ];
   $("health").innerHTML = rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
   const source = h.sources[0];
-  $("source").textContent = source ? `${source.name} (${source.state})` : "-";
+  $("source").textContent = sourceLabel(source);
   $("slot").textContent = source && source.slot ? String(source.slot) : "-";
   $("uptime").textContent = formatDuration(h.metrics.uptime_seconds);
 }
@@ -504,6 +504,17 @@ $("reconnect").onclick = () => {
 };
 // Redraw the chart's time axis even when nothing arrives.
 setInterval(schedule, 1000);
+
+/**
+ * The header's source state: live, fallback polling (with why), replay or simulator.
+ * @param {import("./protocol").SourceHealth | undefined} source
+ */
+function sourceLabel(source) {
+  if (!source) return "-";
+  if (source.state === "fallback") return `${source.name}: fallback polling${source.reason ? ` (${source.reason})` : ""}`;
+  if (source.name === "yellowstone" && source.state === "connected") return "live (yellowstone)";
+  return `${source.name} (${source.state})`;
+}
 
 /** Read-only view for the end-to-end test and for debugging in the console. */
 Object.defineProperty(window, "dexmon", {
