@@ -3,7 +3,8 @@
 //! - `ci`: everything CI checks: rustfmt, clippy with warnings denied, every test, and `e2e`.
 //! - `pipeline`: the release monitor's pipeline throughput and latency at rising simulator
 //!   rates (see `pipeline.rs`).
-//! - `loadtest`: the release monitor's fan-out to N WebSocket clients (see `loadtest.rs`).
+//! - `loadtest`: WebSocket fan-out of the release monitor and three peer servers, side by side
+//!   (see `loadtest.rs`).
 //! - `e2e`: type-checks the dashboard's modules with `tsc`, then runs the dashboard in
 //!   headless Chromium against the real monitor binary (`tests/e2e`).
 //!
@@ -21,8 +22,10 @@ tasks:
   e2e     the dashboard in headless Chromium (needs node, npm and /usr/bin/chromium)
   pipeline [--rates 10000,25000,50000,100000] [--seconds 10]
           the release monitor's pipeline on its simulator: updates/s, latency, CPU
-  loadtest [--clients 1000] [--idle 1000] [--seconds 10] [--sim-rate 2000]
-          fan-out of the release monitor to real WebSocket clients";
+  loadtest [--targets dexmon,naive,node-ws,python-websockets]
+           [--scenarios sweep,latency,idle,stall,msgpack] [--seconds 5]
+           [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--write-docs]
+          WebSocket fan-out of dexmon and its peers, side by side (see loadtest.rs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,10 +36,21 @@ fn main() -> ExitCode {
             cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
             pipeline::run(&root(), &o)
         }),
-        Some("loadtest") => loadtest::Options::parse(&args[1..]).and_then(|o| {
+        // The load client must not be the bottleneck: it runs as a release build of this
+        // same binary (`loadtest-release`), next to the release servers.
+        Some("loadtest") => loadtest::Options::parse(&args[1..]).and_then(|_| {
             cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
-            loadtest::run(&root(), &o)
+            cargo(&["build", "--release", "-p", "xtask", "--locked"])?;
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .map_or_else(|_| root().join("target"), std::path::PathBuf::from);
+            let release = target.join("release/xtask");
+            let mut forwarded = vec!["loadtest-release"];
+            forwarded.extend(args[1..].iter().map(String::as_str));
+            run(&root(), &release.to_string_lossy(), &forwarded, &[])
         }),
+        Some("loadtest-release") => {
+            loadtest::Options::parse(&args[1..]).and_then(|o| loadtest::run(&root(), &o))
+        }
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

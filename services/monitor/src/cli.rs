@@ -176,6 +176,25 @@ pub struct Cli {
     )]
     pub health_interval_secs: u64,
 
+    /// For load tests only: publish this many `log` messages per second, each stamped with
+    /// its publication time (`context.sent_ns`). Off (0) by default.
+    #[arg(
+        long,
+        env = "DEXMON_BENCH_PUBLISH_RATE",
+        default_value_t = 0,
+        value_name = "N"
+    )]
+    pub bench_publish_rate: u32,
+
+    /// For load tests only: approximate size of each benchmark message, in bytes.
+    #[arg(
+        long,
+        env = "DEXMON_BENCH_PAYLOAD",
+        default_value_t = 256,
+        value_name = "BYTES"
+    )]
+    pub bench_payload: usize,
+
     /// Log line format.
     #[arg(long, env = "DEXMON_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

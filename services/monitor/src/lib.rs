@@ -25,6 +25,7 @@
 
 pub mod auth;
 pub mod backoff;
+pub mod bench;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -71,6 +72,8 @@ pub struct Settings {
     /// The live source's endpoints and pools (`--source yellowstone`).
     pub live: Option<LiveSettings>,
     pub prices: pipeline::PriceConfig,
+    /// Load tests only: benchmark `log` messages per second (0 = off) and their size.
+    pub bench_publish: (u32, usize),
 }
 
 /// What the live source follows and where from.
@@ -106,6 +109,7 @@ impl Default for Settings {
             summary_log: false,
             live: None,
             prices: pipeline::PriceConfig::default(),
+            bench_publish: (0, 256),
         }
     }
 }
@@ -267,6 +271,7 @@ impl Settings {
             summary_log: true,
             live,
             prices,
+            bench_publish: (cli.bench_publish_rate, cli.bench_payload),
             ..Self::default()
         })
     }
@@ -646,6 +651,14 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         metrics,
         stale_after: settings.stale_after,
     };
+    let bench_task = (settings.bench_publish.0 > 0).then(|| {
+        tokio::spawn(bench::run(
+            hub.clone(),
+            settings.bench_publish.0,
+            settings.bench_publish.1,
+            stop_rx.clone(),
+        ))
+    });
     let health_task = tokio::spawn(health::run(
         state.clone(),
         settings.health_interval,
@@ -657,6 +670,12 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let mut server_stop = stop_rx.clone();
     let task = tokio::spawn(async move {
+        // Messages are small and latency matters more than packet count: no Nagle delay.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%err, "TCP_NODELAY could not be set");
+            }
+        });
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = server_stop.wait_for(|stop| *stop).await;
@@ -667,6 +686,9 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         let _ = source_task.await;
         let _ = pipeline_task.await;
         let _ = health_task.await;
+        if let Some(task) = bench_task {
+            let _ = task.await;
+        }
         tracing::info!("shut down cleanly");
         served
     });

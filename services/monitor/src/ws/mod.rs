@@ -570,6 +570,9 @@ async fn write_loop(
                 continue;
             }
         };
+        // Counted per batch, not per message: a labelled metric costs a registry lookup.
+        let mut sent = [(0u64, 0u64); Channel::ALL.len()];
+        let mut oldest_published: Option<u64> = None;
         for outgoing in drained.messages {
             let channel = outgoing.message.message().channel();
             let frame = match outgoing.message.bytes(codec) {
@@ -596,16 +599,28 @@ async fn write_loop(
                 return;
             }
             if let Some(channel) = channel {
-                metrics::counter!("dexmon_ws_messages_sent_total", "channel" => channel.as_str())
-                    .increment(1);
-                metrics::counter!("dexmon_ws_bytes_sent_total", "channel" => channel.as_str())
-                    .increment(len as u64);
+                let counts = &mut sent[channel.index()];
+                counts.0 += 1;
+                counts.1 += len as u64;
             }
             if let Some(published) = outgoing.published_us {
-                #[allow(clippy::cast_precision_loss)]
-                let seconds = monotonic_us().saturating_sub(published) as f64 / 1e6;
-                metrics::histogram!("dexmon_publish_to_write_seconds").record(seconds);
+                oldest_published = Some(oldest_published.map_or(published, |o| o.min(published)));
             }
+        }
+        for channel in Channel::ALL {
+            let (messages, bytes) = sent[channel.index()];
+            if messages > 0 {
+                metrics::counter!("dexmon_ws_messages_sent_total", "channel" => channel.as_str())
+                    .increment(messages);
+                metrics::counter!("dexmon_ws_bytes_sent_total", "channel" => channel.as_str())
+                    .increment(bytes);
+            }
+        }
+        if let Some(published) = oldest_published {
+            // The batch's worst case: its oldest message.
+            #[allow(clippy::cast_precision_loss)]
+            let seconds = monotonic_us().saturating_sub(published) as f64 / 1e6;
+            metrics::histogram!("dexmon_publish_to_write_seconds").record(seconds);
         }
         if sink.flush().await.is_err() {
             outbox.close(close_code::GOING_AWAY, "write failed");
