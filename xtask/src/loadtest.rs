@@ -91,7 +91,7 @@ pub(crate) struct Options {
     pub(crate) write_docs: bool,
 }
 
-const SCENARIOS: [&str; 5] = ["sweep", "latency", "idle", "stall", "msgpack"];
+const SCENARIOS: [&str; 6] = ["sweep", "latency", "idle", "stall", "msgpack", "e2e"];
 
 impl Options {
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
@@ -230,15 +230,18 @@ impl Binaries {
     }
 }
 
+/// Starts a server that begins publishing `delay` after it starts, so clients connect first.
 fn start_server(
     bins: &Binaries,
     target: Target,
     rate: u32,
     payload: usize,
+    delay: Duration,
 ) -> Result<Server, String> {
     let port = free_port()?;
     let addr = format!("127.0.0.1:{port}");
     let (rate_s, payload_s, port_s) = (rate.to_string(), payload.to_string(), port.to_string());
+    let delay_s = delay.as_millis().to_string();
     // The server gets CPU 0; this process runs on CPU 1.
     let mut command = Command::new("taskset");
     command.args(["-c", "0"]);
@@ -253,6 +256,8 @@ fn start_server(
                 &rate_s,
                 "--bench-payload",
                 &payload_s,
+                "--bench-publish-delay-ms",
+                &delay_s,
                 "--max-connections",
                 "20000",
                 "--heartbeat-secs",
@@ -271,7 +276,7 @@ fn start_server(
             command
                 .arg("node")
                 .arg(bins.node_dir.join("server.mjs"))
-                .args([&port_s, &rate_s, &payload_s])
+                .args([&port_s, &rate_s, &payload_s, &delay_s])
                 .current_dir(&bins.node_dir);
             "/"
         }
@@ -480,6 +485,112 @@ async fn read_client(
     stats
 }
 
+/// The end-to-end pipeline figure: from the simulator creating an account update to the
+/// resulting `price_update` arriving on a client's socket, at `sim_rate` updates/s with
+/// `clients` clients on the prices channel. The message carries its publication time
+/// (`timestamp`, ms) and the age of the update it was built from (`last_update_ms`), so
+/// the update's creation time is known to within a millisecond either way; the figures are
+/// rounded to that resolution.
+async fn pipeline_e2e(
+    bins: &Binaries,
+    clients: usize,
+    sim_rate: u32,
+    seconds: u64,
+) -> Result<String, String> {
+    let port = free_port()?;
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new("taskset")
+        .args(["-c", "0"])
+        .arg(&bins.monitor)
+        .args(["--listen", &addr, "--sim-rate", &sim_rate.to_string()])
+        .env("DEXMON_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the monitor: {e}"))?;
+    let pid = child.id();
+    let server = Server {
+        child,
+        pid,
+        addr,
+        path: "/ws",
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(&server.addr).is_err() {
+        if Instant::now() > deadline {
+            return Err("the monitor did not start".into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let measuring = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let url = format!("ws://{}/ws", server.addr);
+        let (mut ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let only_prices = r#"{"type":"unsubscribe","channels":["opportunities","health","logs"]}"#;
+        ws.send(Message::text(only_prices))
+            .await
+            .map_err(|e| e.to_string())?;
+        let (measuring, mut stop) = (measuring.clone(), stop_rx.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut h = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).ok()?;
+            loop {
+                let m = tokio::select! {
+                    m = ws.next() => m,
+                    _ = stop.wait_for(|s| *s) => break,
+                };
+                let Some(Ok(Message::Text(text))) = m else {
+                    break;
+                };
+                if !text.as_str().starts_with(r#"{"type":"price_update""#)
+                    || !measuring.load(Ordering::Relaxed)
+                {
+                    continue;
+                }
+                let now_us = now_ns() / 1_000;
+                let v: serde_json::Value = serde_json::from_str(text.as_str()).ok()?;
+                let published =
+                    chrono::DateTime::parse_from_rfc3339(v["timestamp"].as_str()?).ok()?;
+                let published_us = u128::try_from(published.timestamp_micros()).ok()?;
+                let created_us =
+                    published_us.saturating_sub(u128::from(v["last_update_ms"].as_u64()?) * 1_000);
+                let _ = h.record(
+                    u64::try_from(now_us.saturating_sub(created_us))
+                        .unwrap_or(u64::MAX)
+                        .max(1),
+                );
+            }
+            Some(h)
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let _ = stop_tx.send(true);
+    let mut all =
+        Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).map_err(|e| e.to_string())?;
+    for t in tasks {
+        if let Ok(Some(h)) = t.await {
+            all.add(&h).map_err(|e| e.to_string())?;
+        }
+    }
+    drop(server);
+    #[allow(clippy::cast_precision_loss)]
+    let line = format!(
+        "Account update created by the simulator to `price_update` on a client's socket, {sim_rate} updates/s, {clients} clients on the prices channel: p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms over {} messages (each within 1 ms, from the message's own `timestamp` and `last_update_ms`).",
+        all.value_at_quantile(0.5) as f64 / 1_000.0,
+        all.value_at_quantile(0.99) as f64 / 1_000.0,
+        all.value_at_quantile(0.999) as f64 / 1_000.0,
+        all.len()
+    );
+    eprintln!("  {line}");
+    Ok(line)
+}
+
 struct Scenario {
     name: &'static str,
     target: Target,
@@ -495,7 +606,10 @@ async fn run_once(
     seconds: u64,
     payload: usize,
 ) -> Result<RunResult, String> {
-    let server = start_server(bins, s.target, s.rate, payload)?;
+    // Clients connect before publishing starts (about 4 ms each is ample), then 2 s warm-up.
+    let delay = Duration::from_millis(1_000 + 4 * s.clients as u64);
+    let publishing_at = tokio::time::Instant::now() + delay;
+    let server = start_server(bins, s.target, s.rate, payload, delay)?;
     let measuring = Arc::new(AtomicBool::new(false));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::with_capacity(s.clients);
@@ -514,7 +628,10 @@ async fn run_once(
             )));
         }
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::time::sleep_until(
+        publishing_at.max(tokio::time::Instant::now()) + Duration::from_secs(2),
+    )
+    .await;
     let cpu_start = cpu_ns(server.pid);
     let started = Instant::now();
     measuring.store(true, Ordering::Relaxed);
@@ -571,7 +688,7 @@ async fn idle_memory(
     idle: usize,
     payload: usize,
 ) -> Result<(f64, f64), String> {
-    let server = start_server(bins, target, 1, payload)?;
+    let server = start_server(bins, target, 1, payload, Duration::ZERO)?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let before = rss_kib(server.pid);
     let mut sockets = Vec::with_capacity(idle);
@@ -828,7 +945,7 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
         std::env::args().skip(2).collect::<Vec<_>>().join(" ")
     );
     eprintln!("loadtest: {}", command.trim());
-    let (results, idle) = runtime.block_on(scenarios(&bins, options))?;
+    let (results, idle, failures, notes) = runtime.block_on(scenarios(&bins, options))?;
 
     let mut report = String::new();
     let _ = writeln!(
@@ -843,9 +960,22 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
         options.payload,
         versions(root)
     );
+    let summary = summarize(&results, &idle);
+    if !summary.is_empty() {
+        let _ = writeln!(report, "{summary}");
+    }
     let _ = writeln!(report, "{HEADER}");
     for r in &results {
         let _ = writeln!(report, "{}", row(r));
+    }
+    for note in &notes {
+        let _ = writeln!(report, "\n{note}");
+    }
+    if !failures.is_empty() {
+        let _ = writeln!(report, "\nRuns that did not complete:");
+        for f in &failures {
+            let _ = writeln!(report, "- {f}");
+        }
     }
     if !idle.is_empty() {
         let _ = writeln!(
@@ -860,10 +990,6 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<(), String> {
                 options.idle
             );
         }
-    }
-    let summary = summarize(&results);
-    if !summary.is_empty() {
-        let _ = writeln!(report, "\n{summary}");
     }
     println!("{report}");
     let out = root.join("target/loadtest");
@@ -903,12 +1029,41 @@ async fn bounded(
         .map_err(|_| "a run took over two minutes longer than its measured time".to_owned())?
 }
 
-async fn scenarios(bins: &Binaries, o: &Options) -> Result<(Vec<RunResult>, Vec<IdleRow>), String> {
+async fn scenarios(
+    bins: &Binaries,
+    o: &Options,
+) -> Result<(Vec<RunResult>, Vec<IdleRow>, Vec<String>, Vec<String>), String> {
     let mut results = Vec::new();
     let mut idle = Vec::new();
+    let mut failures = Vec::new();
+    let mut notes = Vec::new();
     let has = |s: &str| o.scenarios.iter().any(|x| x == s);
     for &target in &o.targets {
         eprintln!("loadtest: {}", target.name());
+        // A run that cannot finish (clients cannot connect, the server stalls) is reported and
+        // the harness moves on.
+        let attempt =
+            async |s: Scenario, results: &mut Vec<RunResult>, failures: &mut Vec<String>| {
+                let label = format!(
+                    "{} {} {} clients at {} msg/s",
+                    s.name,
+                    target.name(),
+                    s.clients,
+                    s.rate
+                );
+                match bounded(run_once(bins, &s, o.seconds, o.payload), o.seconds).await {
+                    Ok(r) => {
+                        let sustained = r.sustained();
+                        results.push(r);
+                        sustained
+                    }
+                    Err(err) => {
+                        eprintln!("  {label}: {err}");
+                        failures.push(format!("{label}: {err}"));
+                        false
+                    }
+                }
+            };
         if has("sweep") {
             // Rising rates until a run loses messages or falls behind.
             for &rate in &o.sweep_rates {
@@ -920,10 +1075,7 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<(Vec<RunResult>, Vec<
                     stalled: 0,
                     rate,
                 };
-                let r = bounded(run_once(bins, &s, o.seconds, o.payload), o.seconds).await?;
-                let keep_going = r.sustained();
-                results.push(r);
-                if !keep_going {
+                if !attempt(s, &mut results, &mut failures).await {
                     break;
                 }
             }
@@ -938,7 +1090,7 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<(Vec<RunResult>, Vec<
                     stalled: 0,
                     rate,
                 };
-                results.push(bounded(run_once(bins, &s, o.seconds, o.payload), o.seconds).await?);
+                attempt(s, &mut results, &mut failures).await;
             }
         }
         if has("stall") {
@@ -950,7 +1102,7 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<(Vec<RunResult>, Vec<
                 stalled: 10,
                 rate: 1_000,
             };
-            results.push(bounded(run_once(bins, &s, o.seconds, o.payload), o.seconds).await?);
+            attempt(s, &mut results, &mut failures).await;
         }
         if has("msgpack") && target == Target::Dexmon {
             for (clients, rate) in [(100, 1_000), (1_000, 500)] {
@@ -962,19 +1114,33 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<(Vec<RunResult>, Vec<
                     stalled: 0,
                     rate,
                 };
-                results.push(bounded(run_once(bins, &s, o.seconds, o.payload), o.seconds).await?);
+                attempt(s, &mut results, &mut failures).await;
+            }
+        }
+        if has("e2e") && target == Target::Dexmon {
+            match pipeline_e2e(bins, 100, 10_000, o.seconds).await {
+                Ok(line) => notes.push(line),
+                Err(err) => failures.push(format!("e2e: {err}")),
             }
         }
         if has("idle") {
-            let (per, total) = idle_memory(bins, target, o.idle, o.payload).await?;
-            idle.push((target, per, total));
+            match tokio::time::timeout(
+                Duration::from_secs(300),
+                idle_memory(bins, target, o.idle, o.payload),
+            )
+            .await
+            {
+                Ok(Ok((per, total))) => idle.push((target, per, total)),
+                Ok(Err(err)) => failures.push(format!("idle {}: {err}", target.name())),
+                Err(_) => failures.push(format!("idle {}: over 5 minutes", target.name())),
+            }
         }
     }
-    Ok((results, idle))
+    Ok((results, idle, failures, notes))
 }
 
-/// The best sustained sweep result per target and the ratios to dexmon.
-fn summarize(results: &[RunResult]) -> String {
+/// The figures the goals are stated in, per target, with dexmon's ratios.
+fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
     let best = |t: Target| {
         results
             .iter()
@@ -982,26 +1148,54 @@ fn summarize(results: &[RunResult]) -> String {
             .map(|r| r.delivered_per_s)
             .fold(0.0, f64::max)
     };
+    let find = |scenario: &str, t: Target, rate: u32| {
+        results.iter().find(|r| {
+            r.scenario == scenario && r.target == t && r.rate == rate && r.codec == Codec::Json
+        })
+    };
     let dexmon = best(Target::Dexmon);
     let mut text = String::from(
-        "Maximum sustained deliveries/s to 1,000 clients (no loss, no disconnect, at least 95% of the offered rate):\n",
+        "| target | max sustained deliveries/s, 1,000 clients | dexmon's ratio | p99 at 100 clients x 1,000 msg/s | p99 with 10% stalled | change | RSS per idle connection |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut any = false;
     for t in Target::ALL {
-        if !results
-            .iter()
-            .any(|r| r.scenario == "sweep" && r.target == t)
-        {
+        if !results.iter().any(|r| r.target == t) && !idle.iter().any(|i| i.0 == t) {
             continue;
         }
         any = true;
         let b = best(t);
-        let ratio = if b > 0.0 && t != Target::Dexmon {
-            format!(" (dexmon is {:.1}x)", dexmon / b)
+        let ratio = if t == Target::Dexmon {
+            "-".to_owned()
+        } else if b > 0.0 {
+            format!("{:.1}x", dexmon / b)
         } else {
-            String::new()
+            "no sustained rate".to_owned()
         };
-        let _ = writeln!(text, "- {}: {:.0}{ratio}", t.name(), b);
+        let base = find("latency", t, 1_000);
+        let stall = find("stall", t, 1_000);
+        #[allow(clippy::cast_precision_loss)]
+        let change = match (base, stall) {
+            (Some(b), Some(s)) if b.p99_us > 0 => {
+                format!("{:+.0}%", 100.0 * (s.p99_us as f64 / b.p99_us as f64 - 1.0))
+            }
+            _ => "-".to_owned(),
+        };
+        let idle_kib = idle
+            .iter()
+            .find(|i| i.0 == t)
+            .map_or("-".to_owned(), |i| format!("{:.1} KiB", i.1));
+        let _ = writeln!(
+            text,
+            "| {} | {} | {ratio} | {} | {} | {change} | {idle_kib} |",
+            t.name(),
+            if b > 0.0 {
+                format!("{b:.0}")
+            } else {
+                "none of the rates tried".to_owned()
+            },
+            base.map_or("-".to_owned(), |r| format!("{} ms", ms(r.p99_us))),
+            stall.map_or("-".to_owned(), |r| format!("{} ms", ms(r.p99_us))),
+        );
     }
     if any { text } else { String::new() }
 }

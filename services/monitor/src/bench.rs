@@ -18,13 +18,19 @@ pub fn unix_ns() -> u128 {
         .map_or(0, |d| d.as_nanos())
 }
 
-/// Publishes `rate` messages per second of about `payload` bytes until `stop`.
+/// Publishes `rate` messages per second of about `payload` bytes, starting after `delay`,
+/// until `stop`.
 pub async fn run(
     hub: Arc<Hub>,
     rate: u32,
     payload: usize,
+    delay: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        _ = stop.wait_for(|s| *s) => return,
+    }
     let padding = "x".repeat(payload.saturating_sub(180));
     // 1 ms ticks; each publishes what the rate owes so far, so the average rate is exact.
     let mut ticker = tokio::time::interval(Duration::from_millis(1));

@@ -186,6 +186,15 @@ pub struct Cli {
     )]
     pub bench_publish_rate: u32,
 
+    /// For load tests only: milliseconds to wait before benchmark publishing starts.
+    #[arg(
+        long,
+        env = "DEXMON_BENCH_PUBLISH_DELAY_MS",
+        default_value_t = 0,
+        value_name = "MS"
+    )]
+    pub bench_publish_delay_ms: u64,
+
     /// For load tests only: approximate size of each benchmark message, in bytes.
     #[arg(
         long,

@@ -59,6 +59,9 @@ pub struct Published {
     pub message: EncodedMessage,
     /// When it was published, [`monotonic_us`], for the publish-to-write latency.
     pub published_us: u64,
+    /// The JSON encoding as a WebSocket text payload, UTF-8 checked once here instead of once
+    /// per connection.
+    pub text: Option<axum::extract::ws::Utf8Bytes>,
 }
 
 #[derive(Debug, Default)]
@@ -159,11 +162,16 @@ impl Hub {
             }
         };
         let now = monotonic_us();
+        let text = encoded
+            .bytes(protocol::Codec::Json)
+            .ok()
+            .and_then(|b| axum::extract::ws::Utf8Bytes::try_from(b).ok());
         let published = Published {
             channel,
             seq,
             message: encoded,
             published_us: now,
+            text,
         };
         let history = &mut latest.history[channel.index()];
         history.push_back((now, published.clone()));

@@ -72,8 +72,9 @@ pub struct Settings {
     /// The live source's endpoints and pools (`--source yellowstone`).
     pub live: Option<LiveSettings>,
     pub prices: pipeline::PriceConfig,
-    /// Load tests only: benchmark `log` messages per second (0 = off) and their size.
-    pub bench_publish: (u32, usize),
+    /// Load tests only: benchmark `log` messages per second (0 = off), their size, and the
+    /// delay before publishing starts.
+    pub bench_publish: (u32, usize, Duration),
 }
 
 /// What the live source follows and where from.
@@ -109,7 +110,7 @@ impl Default for Settings {
             summary_log: false,
             live: None,
             prices: pipeline::PriceConfig::default(),
-            bench_publish: (0, 256),
+            bench_publish: (0, 256, Duration::ZERO),
         }
     }
 }
@@ -271,7 +272,11 @@ impl Settings {
             summary_log: true,
             live,
             prices,
-            bench_publish: (cli.bench_publish_rate, cli.bench_payload),
+            bench_publish: (
+                cli.bench_publish_rate,
+                cli.bench_payload,
+                Duration::from_millis(cli.bench_publish_delay_ms),
+            ),
             ..Self::default()
         })
     }
@@ -656,6 +661,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
             hub.clone(),
             settings.bench_publish.0,
             settings.bench_publish.1,
+            settings.bench_publish.2,
             stop_rx.clone(),
         ))
     });

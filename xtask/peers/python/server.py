@@ -4,7 +4,9 @@
 Publishes RATE messages per second to every connected client, each stamped with its
 publication time in nanoseconds since the Unix epoch (`context.sent_ns`).
 
-    python3 server.py PORT RATE PAYLOAD_BYTES
+    python3 server.py PORT RATE PAYLOAD_BYTES [DELAY_MS]
+
+Publishing starts DELAY_MS after start, so the load client can connect first.
 """
 
 import asyncio
@@ -27,8 +29,9 @@ async def handler(websocket):
         CLIENTS.discard(websocket)
 
 
-async def publish(rate, payload):
+async def publish(rate, payload, delay_ms):
     padding = "x" * max(0, payload - 180)
+    await asyncio.sleep(delay_ms / 1000)
     started = time.monotonic()
     seq = 0
     while True:
@@ -51,9 +54,10 @@ async def publish(rate, payload):
 
 async def main():
     port, rate, payload = (int(a) for a in sys.argv[1:4])
+    delay_ms = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     async with serve(handler, "127.0.0.1", port, compression=None, max_queue=None):
         print(f"python websockets {websockets.__version__} broadcast on {port} at {rate}/s", file=sys.stderr)
-        await publish(rate, payload)
+        await publish(rate, payload, delay_ms)
 
 
 if __name__ == "__main__":

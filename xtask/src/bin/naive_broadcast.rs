@@ -3,7 +3,9 @@
 //! `send`s it (a flush per message). Publishes RATE messages per second, each stamped with its
 //! publication time in nanoseconds since the Unix epoch (`context.sent_ns`).
 //!
-//!   naive-broadcast PORT RATE PAYLOAD_BYTES
+//!   naive-broadcast PORT RATE PAYLOAD_BYTES [DELAY_MS]
+//!
+//! Publishing starts DELAY_MS after start, so the load client can connect first.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -17,14 +19,17 @@ async fn main() {
         .skip(1)
         .map(|a| a.parse().expect("PORT RATE PAYLOAD_BYTES"))
         .collect();
-    let [port, rate, payload] = args[..] else {
-        panic!("usage: naive-broadcast PORT RATE PAYLOAD_BYTES");
+    let (port, rate, payload, delay_ms) = match args[..] {
+        [port, rate, payload] => (port, rate, payload, 0),
+        [port, rate, payload, delay] => (port, rate, payload, delay),
+        _ => panic!("usage: naive-broadcast PORT RATE PAYLOAD_BYTES [DELAY_MS]"),
     };
     // A typical capacity: a receiver more than 1,024 messages behind loses the oldest.
     let (tx, _) = broadcast::channel::<String>(1_024);
     let publisher = tx.clone();
     tokio::spawn(async move {
         let padding = "x".repeat(usize::try_from(payload).unwrap_or(0).saturating_sub(180));
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
         let mut ticker = tokio::time::interval(Duration::from_millis(1));
         let started = tokio::time::Instant::now();
         let mut seq = 0u64;

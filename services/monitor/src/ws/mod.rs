@@ -326,6 +326,7 @@ impl Connection {
         let outgoing = Outgoing {
             message: published.message.clone(),
             published_us: Some(published.published_us),
+            text: published.text.clone(),
         };
         if let ServerMessage::PriceUpdate(p) = message {
             if self.outbox.push_price(&p.pool, outgoing) {
@@ -357,6 +358,7 @@ impl Connection {
                     .push(Outgoing {
                         message,
                         published_us: None,
+                        text: None,
                     })
                     .is_err()
                 {
@@ -505,6 +507,7 @@ impl Connection {
                         let outgoing = Outgoing {
                             message: published.message,
                             published_us: Some(published.published_us),
+                            text: published.text,
                         };
                         if self.outbox.push(outgoing).is_err() {
                             self.slow_consumer();
@@ -575,19 +578,26 @@ async fn write_loop(
         let mut oldest_published: Option<u64> = None;
         for outgoing in drained.messages {
             let channel = outgoing.message.message().channel();
-            let frame = match outgoing.message.bytes(codec) {
-                Ok(bytes) => match codec {
-                    // The JSON encoding is UTF-8 by construction.
-                    Codec::Json => match Utf8Bytes::try_from(bytes) {
-                        Ok(text) => Message::Text(text),
-                        Err(_) => continue,
+            let prepared = match (codec, outgoing.text) {
+                (Codec::Json, Some(text)) => Some(Message::Text(text)),
+                _ => None,
+            };
+            let frame = match prepared {
+                Some(frame) => frame,
+                None => match outgoing.message.bytes(codec) {
+                    Ok(bytes) => match codec {
+                        // The JSON encoding is UTF-8 by construction.
+                        Codec::Json => match Utf8Bytes::try_from(bytes) {
+                            Ok(text) => Message::Text(text),
+                            Err(_) => continue,
+                        },
+                        Codec::MsgPack => Message::Binary(bytes),
                     },
-                    Codec::MsgPack => Message::Binary(bytes),
+                    Err(err) => {
+                        tracing::error!(%err, "message failed to encode");
+                        continue;
+                    }
                 },
-                Err(err) => {
-                    tracing::error!(%err, "message failed to encode");
-                    continue;
-                }
             };
             let len = match &frame {
                 Message::Text(t) => t.len(),

@@ -31,6 +31,8 @@ pub struct Closing {
 pub struct Outgoing {
     pub message: EncodedMessage,
     pub published_us: Option<u64>,
+    /// The JSON text payload when the hub prepared it (see [`crate::hub::Published::text`]).
+    pub text: Option<axum::extract::ws::Utf8Bytes>,
 }
 
 /// The reliable lane is full: the connection is now closing with 4008.
@@ -249,6 +251,7 @@ mod tests {
             last_update_ms: 0,
         });
         Outgoing {
+            text: None,
             message: EncodedMessage::new(m).unwrap(),
             published_us: None,
         }
@@ -263,6 +266,7 @@ mod tests {
             context: None,
         });
         Outgoing {
+            text: None,
             message: EncodedMessage::new(m).unwrap(),
             published_us: None,
         }
