@@ -162,25 +162,12 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     #[allow(clippy::cast_precision_loss)]
     let set = |name: &'static str, value: u64| metrics::gauge!(name).set(value as f64);
     set("dexmon_source_queue_depth", state.queue.len() as u64);
-    let q = &state.queue.stats;
-    set(
-        "dexmon_source_queue_pushed_total",
-        q.pushed.load(Ordering::Relaxed),
-    );
-    set(
-        "dexmon_source_queue_coalesced_total",
-        q.coalesced.load(Ordering::Relaxed),
-    );
-    set(
-        "dexmon_source_queue_stale_total",
-        q.stale.load(Ordering::Relaxed),
-    );
-    set(
-        "dexmon_source_queue_overflowed_total",
-        q.overflowed.load(Ordering::Relaxed),
-    );
-    let l = &state.live;
+    let (q, l) = (&state.queue.stats, &state.live);
     for (name, value) in [
+        ("dexmon_source_queue_pushed_total", &q.pushed),
+        ("dexmon_source_queue_coalesced_total", &q.coalesced),
+        ("dexmon_source_queue_stale_total", &q.stale),
+        ("dexmon_source_queue_overflowed_total", &q.overflowed),
         ("dexmon_live_account_updates_total", &l.account_updates),
         ("dexmon_live_duplicates_total", &l.duplicates),
         ("dexmon_live_older_ignored_total", &l.older_ignored),
@@ -192,26 +179,14 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         ("dexmon_live_rpc_failures_total", &l.rpc_failures),
         ("dexmon_live_malformed_updates_total", &l.malformed_updates),
         ("dexmon_live_last_delivered_slot", &l.last_delivered_slot),
+        ("dexmon_updates_total", &p.updates),
+        ("dexmon_decode_failures_total", &p.decode_failures),
+        ("dexmon_unknown_accounts_total", &p.unknown_accounts),
+        ("dexmon_out_of_order_total", &p.out_of_order),
+        ("dexmon_model_failures_total", &p.model_failures),
     ] {
         set(name, value.load(Ordering::Relaxed));
     }
-    set("dexmon_updates_total", p.updates.load(Ordering::Relaxed));
-    set(
-        "dexmon_decode_failures_total",
-        p.decode_failures.load(Ordering::Relaxed),
-    );
-    set(
-        "dexmon_unknown_accounts_total",
-        p.unknown_accounts.load(Ordering::Relaxed),
-    );
-    set(
-        "dexmon_out_of_order_total",
-        p.out_of_order.load(Ordering::Relaxed),
-    );
-    set(
-        "dexmon_model_failures_total",
-        p.model_failures.load(Ordering::Relaxed),
-    );
     set("dexmon_latest_slot", p.latest_slot.load(Ordering::Relaxed));
     set(
         "dexmon_open_opportunities",

@@ -2,12 +2,15 @@
 //! on loopback. The market is the built-in simulator: real account bytes through the real
 //! pipeline.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use monitor::{Running, Settings};
 use protocol::{Channel, Codec, ServerMessage, close_code};
+use support::start;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -21,17 +24,6 @@ fn settings() -> Settings {
     s.simulator.updates_per_second = 1_000;
     s.health_interval = Duration::from_millis(200);
     s
-}
-
-async fn start(settings: Settings) -> Running {
-    // `DEXMON_TEST_LOG=debug` shows the server's logs next to a failing test.
-    if let Ok(filter) = std::env::var("DEXMON_TEST_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
-            .try_init();
-    }
-    monitor::start(settings).await.expect("monitor starts")
 }
 
 async fn connect_with(

@@ -14,6 +14,7 @@ use monitor::source::yellowstone::YellowstoneConfig;
 use monitor::{LiveSettings, RpcSettings, Running, Settings};
 use protocol::SourceState;
 use support::geyser::{Account, GeyserServerHandle, RpcStub, fixture_accounts, fixture_pools};
+use support::start;
 
 fn live_settings(grpc: &str, rpc: Option<String>, pools: Vec<Pubkey>) -> Settings {
     let mut config = YellowstoneConfig::new(grpc);
@@ -38,16 +39,6 @@ fn live_settings(grpc: &str, rpc: Option<String>, pools: Vec<Pubkey>) -> Setting
         health_interval: Duration::from_millis(200),
         ..Settings::default()
     }
-}
-
-async fn start(settings: Settings) -> Running {
-    if let Ok(filter) = std::env::var("DEXMON_TEST_LOG") {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_test_writer()
-            .try_init();
-    }
-    monitor::start(settings).await.expect("monitor starts")
 }
 
 /// Polls `check` every 20 ms until it holds; panics with `what` after `secs`.

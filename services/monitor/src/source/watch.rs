@@ -42,25 +42,28 @@ pub fn pool_accounts(
             .collect();
     dependencies.extend(shape.config);
     let radius = i64::from(radius);
+    // The arrays `radius` either side of the one holding `tick`, each `span` ticks wide.
+    let tick_window = |tick: i32, span: i32, address: &dyn Fn(i32) -> Pubkey| {
+        let centre = i64::from(tick.div_euclid(span));
+        let arrays = (centre - radius..=centre + radius)
+            .filter_map(|i| i32::try_from(i * i64::from(span)).ok())
+            .map(address)
+            .collect();
+        (arrays, Some(centre))
+    };
     let (arrays, centre) = match decoded {
-        DecodedAccount::Whirlpool(p) => {
-            let span = ORCA_TICKS_PER_ARRAY * i32::from(p.tick_spacing().max(1));
-            let centre = i64::from(p.tick_current_index().div_euclid(span));
-            let arrays = (centre - radius..=centre + radius)
-                .filter_map(|i| i32::try_from(i * i64::from(span)).ok())
-                .map(|start| whirlpool_tick_array(pool, start))
-                .collect();
-            (arrays, Some(centre))
-        }
+        DecodedAccount::Whirlpool(p) => tick_window(
+            p.tick_current_index(),
+            ORCA_TICKS_PER_ARRAY * i32::from(p.tick_spacing().max(1)),
+            &|start| whirlpool_tick_array(pool, start),
+        ),
         DecodedAccount::RaydiumClmmPool(p) => {
             dependencies.insert(raydium_clmm_bitmap_extension(pool));
-            let span = RAYDIUM_TICKS_PER_ARRAY * i32::from(p.tick_spacing().max(1));
-            let centre = i64::from(p.tick_current().div_euclid(span));
-            let arrays = (centre - radius..=centre + radius)
-                .filter_map(|i| i32::try_from(i * i64::from(span)).ok())
-                .map(|start| raydium_clmm_tick_array(pool, start))
-                .collect();
-            (arrays, Some(centre))
+            tick_window(
+                p.tick_current(),
+                RAYDIUM_TICKS_PER_ARRAY * i32::from(p.tick_spacing().max(1)),
+                &|start| raydium_clmm_tick_array(pool, start),
+            )
         }
         DecodedAccount::DlmmLbPair(p) => {
             dependencies.insert(dlmm_bitmap_extension(pool));

@@ -1,3 +1,16 @@
-//! Test servers shared by the integration tests.
+//! Helpers and test servers shared by the integration tests.
+
+#![allow(dead_code, unreachable_pub)]
 
 pub mod geyser;
+
+/// Starts the monitor in process. `DEXMON_TEST_LOG=debug` shows its logs next to a failing test.
+pub async fn start(settings: monitor::Settings) -> monitor::Running {
+    if let Ok(filter) = std::env::var("DEXMON_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
+    }
+    monitor::start(settings).await.expect("monitor starts")
+}
