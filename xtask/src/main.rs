@@ -1,6 +1,7 @@
 //! Developer tasks, run as `cargo xtask <task>`.
 //!
 //! - `ci`: everything CI checks: rustfmt, clippy with warnings denied, every test, and `e2e`.
+//! - `bench`: every criterion suite, with dexmon-to-peer ratios (see `bench.rs`).
 //! - `pipeline`: the release monitor's pipeline throughput and latency at rising simulator
 //!   rates (see `pipeline.rs`).
 //! - `loadtest`: WebSocket fan-out of the release monitor and three peer servers, side by side
@@ -10,6 +11,7 @@
 //!
 //! Each step prints the command it runs, so a failure can be reproduced by hand.
 
+mod bench;
 mod loadtest;
 mod pipeline;
 
@@ -20,6 +22,8 @@ const USAGE: &str = "usage: cargo xtask <task>
 tasks:
   ci      rustfmt --check, clippy -D warnings, every test in the workspace, and e2e
   e2e     the dashboard in headless Chromium (needs node, npm and /usr/bin/chromium)
+  bench [--write-docs]
+          every criterion suite, medians and ratios to peers (target/bench.md, docs)
   pipeline [--rates 10000,25000,50000,100000] [--seconds 10]
           the release monitor's pipeline on its simulator: updates/s, latency, CPU
   loadtest [--targets dexmon,naive,node-ws,python-websockets]
@@ -32,6 +36,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("e2e") => e2e(),
+        Some("bench") => match &args[1..] {
+            [] => bench::run(&root(), false),
+            [flag] if flag == "--write-docs" => bench::run(&root(), true),
+            other => Err(format!("unknown bench arguments {other:?}")),
+        },
         Some("pipeline") => pipeline::Options::parse(&args[1..]).and_then(|o| {
             cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
             pipeline::run(&root(), &o)
