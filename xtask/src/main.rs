@@ -27,7 +27,7 @@ tasks:
   pipeline [--rates 10000,25000,50000,100000] [--seconds 10]
           the release monitor's pipeline on its simulator: updates/s, latency, CPU
   loadtest [--targets dexmon,naive,node-ws,python-websockets]
-           [--scenarios sweep,latency,idle,stall,msgpack] [--seconds 5]
+           [--scenarios sweep,latency,idle,stall,msgpack,e2e] [--seconds 5]
            [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--write-docs]
           WebSocket fan-out of dexmon and its peers, side by side (see loadtest.rs)";
 
