@@ -273,12 +273,10 @@ fn repeating_the_same_state_emits_nothing() {
     assert!(again.is_empty());
 }
 
-#[test]
-fn a_three_pool_mispricing_opens_a_triangle() {
-    let mut d = detector();
-    let t = 100 * SEC;
-    // SOL = 180 USDC, BONK = 0.00002 USDC, so SOL should be 9,000,000 BONK; it is 9,500,000.
-    d.apply(
+/// SOL = 180 USDC and BONK = 0.00002 USDC, so SOL should be 9,000,000 BONK; the SOL/BONK pool
+/// says 9,500,000. The three pools of a mispriced triangle, in that order.
+fn mispriced_triangle(t: u64) -> [PoolUpdate; 3] {
+    [
         amm(
             1,
             SOL,
@@ -288,9 +286,6 @@ fn a_three_pool_mispricing_opens_a_triangle() {
             10,
             t,
         ),
-        t,
-    );
-    d.apply(
         amm(
             2,
             BONK,
@@ -300,9 +295,6 @@ fn a_three_pool_mispricing_opens_a_triangle() {
             10,
             t,
         ),
-        t,
-    );
-    let events = d.apply(
         amm(
             3,
             SOL,
@@ -312,8 +304,17 @@ fn a_three_pool_mispricing_opens_a_triangle() {
             10,
             t,
         ),
-        t,
-    );
+    ]
+}
+
+#[test]
+fn a_three_pool_mispricing_opens_a_triangle() {
+    let mut d = detector();
+    let t = 100 * SEC;
+    let [sol_usdc, bonk_usdc, sol_bonk] = mispriced_triangle(t);
+    d.apply(sol_usdc, t);
+    d.apply(bonk_usdc, t);
+    let events = d.apply(sol_bonk, t);
     assert_eq!(d.triangle_count(), 1);
     let tri: Vec<_> = events
         .iter()
@@ -394,42 +395,9 @@ fn an_older_state_never_replaces_a_newer_one() {
 fn removing_a_pool_closes_its_opportunities_and_triangles() {
     let mut d = detector();
     let t = 100 * SEC;
-    d.apply(
-        amm(
-            1,
-            SOL,
-            USDC,
-            10_000 * 1_000_000_000,
-            1_800_000 * 1_000_000,
-            10,
-            t,
-        ),
-        t,
-    );
-    d.apply(
-        amm(
-            2,
-            BONK,
-            USDC,
-            100_000_000_000 * 100_000,
-            2_000_000 * 1_000_000,
-            10,
-            t,
-        ),
-        t,
-    );
-    d.apply(
-        amm(
-            3,
-            SOL,
-            BONK,
-            10_000 * 1_000_000_000,
-            95_000_000_000 * 100_000,
-            10,
-            t,
-        ),
-        t,
-    );
+    for pool in mispriced_triangle(t) {
+        d.apply(pool, t);
+    }
     assert_eq!(d.open_opportunities().count(), 1);
     let events = d.remove_pool(&address(3), t + 1);
     assert_eq!(
