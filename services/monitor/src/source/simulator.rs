@@ -223,10 +223,14 @@ impl Market {
         let reserves = (self.raw_amount(a, depth_usd), self.raw_amount(b, depth_usd));
         let (da, db) = (self.tokens[a].decimals, self.tokens[b].decimals);
         let price = self.fair_raw(a, b);
-        let curve = match kind {
-            "amm_v4" => Curve::AmmV4(
-                AmmV4Pool::new(reserves, (0, 0), (25, 10_000), (da, db))
-                    .unwrap_or_else(|_| unreachable_pool()),
+        // The curve, and the keys of its tick or bin arrays (drawn after the pool's own).
+        let (curve, arrays) = match kind {
+            "amm_v4" => (
+                Curve::AmmV4(
+                    AmmV4Pool::new(reserves, (0, 0), (25, 10_000), (da, db))
+                        .unwrap_or_else(|_| unreachable_pool()),
+                ),
+                Vec::new(),
             ),
             "cpmm" => {
                 let fees = CpmmFees {
@@ -236,10 +240,9 @@ impl Market {
                     creator_fee_rate: 0,
                     creator_fee_on: Default::default(),
                 };
-                Curve::Cpmm(
-                    CpmmPool::new(reserves.0, reserves.1, 0, 0, fees, da, db)
-                        .unwrap_or_else(|_| unreachable_cpmm()),
-                )
+                let pool = CpmmPool::new(reserves.0, reserves.1, 0, 0, fees, da, db)
+                    .unwrap_or_else(|_| unreachable_cpmm());
+                (Curve::Cpmm(pool), Vec::new())
             }
             "whirlpool" | "clmm" => {
                 let sqrt_price = (price.sqrt() * Q64) as u128;
@@ -269,69 +272,52 @@ impl Market {
                         oracle: None,
                         timestamp: 0,
                     };
-                    return Pool {
-                        address,
-                        tokens: (a, b),
-                        vaults,
-                        reserves,
-                        config,
-                        arrays: keys,
-                        curve: Curve::Whirlpool(Box::new(pool)),
-                        attention,
-                    };
-                }
-                let spacing = 10u16;
-                let tick = pricing::clmm::raydium::tick_at_sqrt_price(sqrt_price).unwrap_or(0);
-                let span = 60 * i32::from(spacing);
-                let start = tick.div_euclid(span) * span;
-                let mut tick_arrays = Vec::new();
-                let mut starts = Vec::new();
-                for k in -4..=4 {
-                    let s = start + k * span;
-                    let mut ticks = [ClmmTick::default(); 60];
-                    for (i, t) in ticks.iter_mut().enumerate() {
-                        t.tick = s + i as i32 * i32::from(spacing);
+                    (Curve::Whirlpool(Box::new(pool)), keys)
+                } else {
+                    let spacing = 10u16;
+                    let tick = pricing::clmm::raydium::tick_at_sqrt_price(sqrt_price).unwrap_or(0);
+                    let span = 60 * i32::from(spacing);
+                    let start = tick.div_euclid(span) * span;
+                    let mut tick_arrays = Vec::new();
+                    let mut starts = Vec::new();
+                    for k in -4..=4 {
+                        let s = start + k * span;
+                        let mut ticks = [ClmmTick::default(); 60];
+                        for (i, t) in ticks.iter_mut().enumerate() {
+                            t.tick = s + i as i32 * i32::from(spacing);
+                        }
+                        // One initialized tick per array with no net liquidity: the arrays are
+                        // live (the program requires an initialized tick in each) and the
+                        // liquidity is one wide position.
+                        ticks[0].liquidity_gross = 1;
+                        tick_arrays.push(ClmmTickArray {
+                            start_tick_index: s,
+                            ticks,
+                        });
+                        starts.push(s);
                     }
-                    // One initialized tick per array with no net liquidity: the arrays are
-                    // live (the program requires an initialized tick in each) and the
-                    // liquidity is one wide position.
-                    ticks[0].liquidity_gross = 1;
-                    tick_arrays.push(ClmmTickArray {
-                        start_tick_index: s,
-                        ticks,
-                    });
-                    starts.push(s);
+                    let keys: Vec<Pubkey> = (0..9).map(|_| self.new_key()).collect();
+                    let pool = RaydiumClmmPool {
+                        state: ClmmState {
+                            sqrt_price_x64: sqrt_price,
+                            tick_current: tick,
+                            liquidity,
+                            tick_spacing: spacing,
+                            trade_fee_rate: 2_500,
+                            protocol_fee_rate: 120_000,
+                            fund_fee_rate: 40_000,
+                            fee_on: FeeOn::FromInput,
+                            dynamic_fee: None,
+                            swaps_enabled: true,
+                            decimals_0: da,
+                            decimals_1: db,
+                        },
+                        initialized_array_starts: starts,
+                        tick_arrays,
+                        timestamp: 0,
+                    };
+                    (Curve::Clmm(Box::new(pool)), keys)
                 }
-                let keys: Vec<Pubkey> = (0..9).map(|_| self.new_key()).collect();
-                let pool = RaydiumClmmPool {
-                    state: ClmmState {
-                        sqrt_price_x64: sqrt_price,
-                        tick_current: tick,
-                        liquidity,
-                        tick_spacing: spacing,
-                        trade_fee_rate: 2_500,
-                        protocol_fee_rate: 120_000,
-                        fund_fee_rate: 40_000,
-                        fee_on: FeeOn::FromInput,
-                        dynamic_fee: None,
-                        swaps_enabled: true,
-                        decimals_0: da,
-                        decimals_1: db,
-                    },
-                    initialized_array_starts: starts,
-                    tick_arrays,
-                    timestamp: 0,
-                };
-                return Pool {
-                    address,
-                    tokens: (a, b),
-                    vaults,
-                    reserves,
-                    config,
-                    arrays: keys,
-                    curve: Curve::Clmm(Box::new(pool)),
-                    attention,
-                };
             }
             _ => {
                 let bin_step: u16 = if a == 1 || b == 1 {
@@ -369,16 +355,7 @@ impl Market {
                     decimals_y: db,
                 };
                 spread_bins(&mut pool, reserves);
-                return Pool {
-                    address,
-                    tokens: (a, b),
-                    vaults,
-                    reserves,
-                    config,
-                    arrays: keys,
-                    curve: Curve::Dlmm(Box::new(pool)),
-                    attention,
-                };
+                (Curve::Dlmm(Box::new(pool)), keys)
             }
         };
         Pool {
@@ -387,7 +364,7 @@ impl Market {
             vaults,
             reserves,
             config,
-            arrays: Vec::new(),
+            arrays,
             curve,
             attention,
         }
