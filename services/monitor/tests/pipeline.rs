@@ -1,24 +1,19 @@
 //! The pipeline end to end on the simulator's genuine account bytes: prices come out for every
 //! pool, and lagging pools open opportunities that the detector reports.
 
+mod support;
+
 use std::sync::Arc;
 
 use monitor::hub::Hub;
-use monitor::pipeline::{Pipeline, PriceConfig};
 use monitor::source::simulator::{Market, SimulatorConfig};
-use monitor::tokens::TokenRegistry;
 use protocol::{Channel, OpportunityStatus, ServerMessage};
 
 #[test]
 fn the_simulated_market_produces_prices_and_opportunities() {
     let hub = Arc::new(Hub::new(1 << 20));
     let mut rx = hub.subscribe();
-    let mut pipeline = Pipeline::new(
-        detector::DetectorConfig::default(),
-        PriceConfig::default(),
-        TokenRegistry::default(),
-        hub.clone(),
-    );
+    let mut pipeline = support::pipeline(hub.clone());
     let mut market = Market::new(&SimulatorConfig::default());
     pipeline.process(market.snapshot(), None);
     assert_eq!(
@@ -65,12 +60,7 @@ fn the_simulated_market_produces_prices_and_opportunities() {
 fn seq_grows_by_one_per_channel_message() {
     let hub = Arc::new(Hub::new(1 << 16));
     let mut rx = hub.subscribe();
-    let mut pipeline = Pipeline::new(
-        detector::DetectorConfig::default(),
-        PriceConfig::default(),
-        TokenRegistry::default(),
-        hub.clone(),
-    );
+    let mut pipeline = support::pipeline(hub.clone());
     let mut market = Market::new(&SimulatorConfig::default());
     pipeline.process(market.snapshot(), None);
     for _ in 0..500 {

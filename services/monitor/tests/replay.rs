@@ -1,12 +1,13 @@
 //! Record and replay: a recorded simulator session replays to the same prices and
 //! opportunities every time, offline batch by batch and through the running service at 10x.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use monitor::hub::Hub;
-use monitor::pipeline::{Pipeline, PriceConfig};
 use monitor::source::replay::Player;
 use monitor::{Settings, cli::SourceArg};
 use protocol::Channel;
@@ -45,12 +46,7 @@ fn comparable(bytes: &[u8]) -> serde_json::Value {
 fn replay_offline(path: &Path) -> Vec<serde_json::Value> {
     let hub = Arc::new(Hub::new(1 << 20));
     let mut rx = hub.subscribe();
-    let mut pipeline = Pipeline::new(
-        detector::DetectorConfig::default(),
-        PriceConfig::default(),
-        monitor::tokens::TokenRegistry::default(),
-        hub.clone(),
-    );
+    let mut pipeline = support::pipeline(hub.clone());
     let mut player = Player::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut out = Vec::new();
     let base_us = 1_000_000;

@@ -14,3 +14,14 @@ pub async fn start(settings: monitor::Settings) -> monitor::Running {
     }
     monitor::start(settings).await.expect("monitor starts")
 }
+
+/// A pipeline with the service's default detector, price thresholds and tokens, publishing to
+/// `hub`.
+pub fn pipeline(hub: std::sync::Arc<monitor::hub::Hub>) -> monitor::pipeline::Pipeline {
+    monitor::pipeline::Pipeline::new(
+        detector::DetectorConfig::default(),
+        monitor::pipeline::PriceConfig::default(),
+        monitor::tokens::TokenRegistry::default(),
+        hub,
+    )
+}
