@@ -12,7 +12,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use detector::{Curve, Detector, DetectorConfig, PoolUpdate, TokenInfo};
+use detector::{Detector, DetectorConfig, PoolUpdate, TokenInfo};
+use market::PoolModel;
 use pricing::AmmV4Pool;
 
 struct Rng(u64);
@@ -43,15 +44,16 @@ fn pool(n: usize, a: usize, b: usize, prices: &[f64], skew: f64, slot: u64, at: 
     let mut address = [0u8; 32];
     address[..8].copy_from_slice(&(n as u64 + 1).to_le_bytes());
     address[31] = 0xEE;
-    let curve =
-        Curve::RaydiumAmmV4(AmmV4Pool::new((ra, rb), (0, 0), (25, 10_000), (6, 6)).expect("pool"));
+    let curve = PoolModel::RaydiumAmmV4(
+        AmmV4Pool::new((ra, rb), (0, 0), (25, 10_000), (6, 6)).expect("pool"),
+    );
     PoolUpdate {
         address,
         dex: "raydium".into(),
         pool_type: "amm_v4".into(),
         token_a: mint(a),
         token_b: mint(b),
-        curve,
+        snapshot: curve.into(),
         reserves: (ra, rb),
         slot,
         received_at_us: at,

@@ -10,11 +10,11 @@ use pricing::{Direction, Fill};
 use protocol::{Costs, OpportunityStatus, OpportunityType, Timing};
 
 use crate::config::DetectorConfig;
-use crate::curve::Curve;
 use crate::error::RejectReason;
 use crate::opportunity::{Opportunity, OpportunityEvent, OpportunityLeg, pool_label};
 use crate::sizing::{Hint, Outcome, Sized, constant_product_optimum, optimise};
 use crate::spread::SpreadStats;
+use market::{PoolSnapshot, SwapQuote};
 
 /// A token mint address.
 pub type Mint = [u8; 32];
@@ -37,10 +37,10 @@ pub struct PoolUpdate {
     pub address: PoolAddress,
     pub dex: String,
     pub pool_type: String,
-    /// The curve's token A and token B.
+    /// The pool's token A and token B.
     pub token_a: Mint,
     pub token_b: Mint,
-    pub curve: Curve,
+    pub snapshot: PoolSnapshot,
     /// Vault balances `(a, b)`, for liquidity checks.
     pub reserves: (u64, u64),
     pub slot: u64,
@@ -61,8 +61,8 @@ struct PoolEntry {
 
 impl PoolEntry {
     fn new(update: PoolUpdate, pair: usize) -> Self {
-        let spot = update.curve.spot();
-        let keep = 1.0 - update.curve.min_fee_rate();
+        let spot = update.snapshot.spot();
+        let keep = 1.0 - update.snapshot.min_fee_rate();
         Self {
             rate_ab: spot * keep,
             rate_ba: keep / spot,
@@ -134,6 +134,8 @@ pub struct Detector {
     config: DetectorConfig,
     sol_mint: Mint,
     tokens: HashMap<Mint, TokenInfo>,
+    /// Decimals read from the pools' mints; they win over registered ones.
+    mint_decimals: HashMap<Mint, u8>,
     pools: HashMap<PoolAddress, PoolEntry>,
     pair_index: HashMap<PairKey, usize>,
     /// Pairs and triangles are never reused once created, so their indices are stable ids.
@@ -175,9 +177,9 @@ impl<'a> Side<'a> {
         self.rate
     }
 
-    fn quote(&self, amount: u64) -> Option<pricing::Quote> {
+    fn quote(&self, amount: u64) -> Option<SwapQuote> {
         self.pool
-            .curve
+            .snapshot
             .quote_exact_in(self.direction, amount)
             .ok()
             .filter(|q| q.fill == Fill::Complete)
@@ -186,7 +188,7 @@ impl<'a> Side<'a> {
     /// `(reserve_in, reserve_out, 1 − fee)` and whether they are exact (constant product)
     /// or virtual (concentrated liquidity).
     fn constant_product(&self) -> Option<((f64, f64, f64), bool)> {
-        let ((a, b), fee, exact) = self.pool.curve.virtual_reserves()?;
+        let ((a, b), fee, exact) = self.pool.snapshot.virtual_reserves()?;
         let gamma = 1.0 - fee;
         Some((
             match self.direction {
@@ -228,6 +230,7 @@ impl Detector {
             config,
             sol_mint,
             tokens: HashMap::default(),
+            mint_decimals: HashMap::default(),
             pools: HashMap::default(),
             pair_index: HashMap::default(),
             pairs: Vec::new(),
@@ -267,7 +270,10 @@ impl Detector {
     }
 
     fn decimals(&self, mint: &Mint) -> u8 {
-        self.tokens.get(mint).map_or(0, |t| t.decimals)
+        self.mint_decimals
+            .get(mint)
+            .copied()
+            .unwrap_or_else(|| self.tokens.get(mint).map_or(0, |t| t.decimals))
     }
 
     fn rank(&self, mint: &Mint) -> u8 {
@@ -287,9 +293,12 @@ impl Detector {
     pub fn apply(&mut self, update: PoolUpdate, now_us: u64) -> Vec<OpportunityEvent> {
         let address = update.address;
         let key = pair_key(update.token_a, update.token_b);
+        let (decimals_a, decimals_b) = update.snapshot.decimals();
+        self.mint_decimals.insert(update.token_a, decimals_a);
+        self.mint_decimals.insert(update.token_b, decimals_b);
         let pair = match self.pools.get_mut(&address) {
             Some(existing) => {
-                if existing.update.curve == update.curve
+                if existing.update.snapshot == update.snapshot
                     && existing.update.reserves == update.reserves
                 {
                     // Same state: nothing can have changed.
@@ -629,7 +638,7 @@ impl Detector {
                     e.update.reserves.1
                 }
             })?;
-        let spot = pool.update.curve.spot();
+        let spot = pool.update.snapshot.spot();
         let price = if pool.update.token_a == self.sol_mint {
             spot
         } else {
@@ -643,7 +652,7 @@ impl Detector {
         let (da, db) = (self.decimals(&pool.token_a), self.decimals(&pool.token_b));
         let a = pool.reserves.0 as f64 / 10f64.powi(i32::from(da));
         let b = pool.reserves.1 as f64 / 10f64.powi(i32::from(db));
-        let price_b_per_a = pool.curve.spot_price().to_f64(da, db);
+        let price_b_per_a = pool.snapshot.spot_price().to_f64(da, db);
         if pool.token_b == *quote {
             a * price_b_per_a + b
         } else {
@@ -841,7 +850,7 @@ impl Detector {
             self.decimals(&pool.update.token_a),
             self.decimals(&pool.update.token_b),
         );
-        let p = pool.update.curve.spot_price().to_f64(da, db);
+        let p = pool.update.snapshot.spot_price().to_f64(da, db);
         Some(if pool.update.token_a == *token {
             p
         } else {
@@ -956,7 +965,7 @@ impl Detector {
             return Evaluation::Rejected(RejectReason::Unquotable);
         };
         let price = |e: &PoolEntry| {
-            let spot = e.update.curve.spot();
+            let spot = e.update.snapshot.spot();
             if e.update.token_a == base {
                 spot
             } else {

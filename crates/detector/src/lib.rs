@@ -35,7 +35,6 @@
 )]
 
 mod config;
-mod curve;
 mod detector;
 mod error;
 mod opportunity;
@@ -43,7 +42,6 @@ mod sizing;
 mod spread;
 
 pub use config::{CostModel, DetectorConfig};
-pub use curve::Curve;
 pub use detector::{Detector, Mint, PoolAddress, PoolUpdate, TokenInfo};
 pub use error::{ConfigError, RejectReason};
 pub use opportunity::{Opportunity, OpportunityEvent, OpportunityLeg};

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use detector::{
-    Curve, Detector, DetectorConfig, Mint, OpportunityEvent, PoolUpdate, RejectReason, TokenInfo,
+    Detector, DetectorConfig, Mint, OpportunityEvent, PoolUpdate, RejectReason, TokenInfo,
 };
+use market::PoolModel;
 use pricing::clmm::orca::{
     TickArray, WhirlpoolPool, WhirlpoolState, sqrt_price_from_tick_index,
     tick_index_from_sqrt_price,
@@ -41,6 +42,14 @@ fn tokens() -> Vec<TokenInfo> {
     ]
 }
 
+/// A test mint's decimals, as its pools read them from the mint account.
+fn decimals(mint: Mint) -> u8 {
+    tokens()
+        .iter()
+        .find(|t| t.mint == mint)
+        .map_or(0, |t| t.decimals)
+}
+
 fn detector() -> Detector {
     let config = DetectorConfig {
         min_profit_bps: 5,
@@ -65,15 +74,16 @@ fn address(n: u8) -> [u8; 32] {
 
 /// A constant-product pool of `a` and `b` holding `ra` and `rb` raw units.
 fn amm(n: u8, a: Mint, b: Mint, ra: u64, rb: u64, slot: u64, at: u64) -> PoolUpdate {
-    let curve =
-        Curve::RaydiumAmmV4(AmmV4Pool::new((ra, rb), (0, 0), (25, 10_000), (0, 0)).unwrap());
+    let curve = PoolModel::RaydiumAmmV4(
+        AmmV4Pool::new((ra, rb), (0, 0), (25, 10_000), (decimals(a), decimals(b))).unwrap(),
+    );
     PoolUpdate {
         address: address(n),
         dex: "raydium".into(),
         pool_type: "amm_v4".into(),
         token_a: a,
         token_b: b,
-        curve,
+        snapshot: curve.into(),
         reserves: (ra, rb),
         slot,
         received_at_us: at,
@@ -88,14 +98,16 @@ fn cpmm(n: u8, a: Mint, b: Mint, ra: u64, rb: u64, slot: u64, at: u64) -> PoolUp
         creator_fee_rate: 0,
         creator_fee_on: Default::default(),
     };
-    let curve = Curve::RaydiumCpmm(CpmmPool::new(ra, rb, 0, 0, fees, 0, 0).unwrap());
+    let curve = PoolModel::RaydiumCpmm(
+        CpmmPool::new(ra, rb, 0, 0, fees, decimals(a), decimals(b)).unwrap(),
+    );
     PoolUpdate {
         address: address(n),
         dex: "raydium".into(),
         pool_type: "cpmm".into(),
         token_a: a,
         token_b: b,
-        curve,
+        snapshot: curve.into(),
         reserves: (ra, rb),
         slot,
         received_at_us: at,
@@ -128,8 +140,8 @@ fn whirlpool(
             tick_spacing: 64,
             fee_rate: 3_000,
             protocol_fee_rate: 1_300,
-            decimals_a: 0,
-            decimals_b: 0,
+            decimals_a: decimals(a),
+            decimals_b: decimals(b),
         },
         tick_arrays: arrays,
         oracle: None,
@@ -142,7 +154,7 @@ fn whirlpool(
         pool_type: "whirlpool".into(),
         token_a: a,
         token_b: b,
-        curve: Curve::Whirlpool(Box::new(pool)),
+        snapshot: PoolModel::Whirlpool(Box::new(pool)).into(),
         reserves,
         slot,
         received_at_us: at,
@@ -481,7 +493,7 @@ fn simulate(event: &OpportunityEvent, pools: &HashMap<[u8; 32], PoolUpdate>) -> 
         } else {
             Direction::BToA
         };
-        let q = pool.curve.quote_exact_in(direction, amount).unwrap();
+        let q = pool.snapshot.quote_exact_in(direction, amount).unwrap();
         assert_eq!(
             q.amount_out, leg.amount_out,
             "reported leg output differs from the quote"

@@ -227,27 +227,55 @@ async fn prices(State(state): State<AppState>) -> Json<Vec<protocol::PriceUpdate
 #[derive(Debug, Serialize)]
 struct Pool {
     pool: String,
+    /// Empty for a pool that has not been priced.
     pair: String,
     dex: String,
     pool_type: String,
+    /// 0 for a pool that has not been priced.
     slot: u64,
+    /// `priced`, `waiting` (an account it needs has not arrived) or `unquotable`.
+    status: &'static str,
+    /// Why a pool is not priced.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 async fn pools(State(state): State<AppState>) -> Json<Vec<Pool>> {
-    Json(
-        state
-            .hub
-            .prices()
-            .into_iter()
-            .map(|p| Pool {
-                pool: p.pool,
-                pair: p.pair,
-                dex: p.dex,
-                pool_type: p.pool_type,
-                slot: p.slot,
-            })
-            .collect(),
-    )
+    let unpriced = state
+        .pipeline
+        .unpriced
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let mut pools: Vec<Pool> = state
+        .hub
+        .prices()
+        .into_iter()
+        .filter(|p| {
+            p.pool
+                .parse::<decoder::Pubkey>()
+                .map_or(true, |k| !unpriced.contains_key(&k))
+        })
+        .map(|p| Pool {
+            pool: p.pool,
+            pair: p.pair,
+            dex: p.dex,
+            pool_type: p.pool_type,
+            slot: p.slot,
+            status: "priced",
+            reason: None,
+        })
+        .collect();
+    pools.extend(unpriced.into_iter().map(|(address, u)| Pool {
+        pool: address.to_string(),
+        pair: String::new(),
+        dex: u.dex.to_owned(),
+        pool_type: u.pool_type.to_owned(),
+        slot: 0,
+        status: if u.waiting { "waiting" } else { "unquotable" },
+        reason: Some(u.reason),
+    }));
+    Json(pools)
 }
 
 #[derive(Debug, Deserialize)]

@@ -289,6 +289,12 @@ impl Hub {
         prices
     }
 
+    /// Forgets a pool's latest price, so that snapshots and REST stop offering it (the pool
+    /// can no longer be priced). Clients already holding it are not told.
+    pub fn withdraw_price(&self, pool: &str) -> bool {
+        self.latest().prices.remove(pool).is_some()
+    }
+
     /// Every open opportunity.
     pub fn open_opportunities(&self) -> Vec<Opportunity> {
         self.latest().opportunities.values().cloned().collect()

@@ -199,12 +199,9 @@ async fn snapshot_writes_fixture_files() {
         .iter()
         .filter(|a| a.kind == "orca-whirlpool.Whirlpool")
         .max_by_key(|a| {
-            let decoded = decoder::decode_account(&a.owner, &a.data).unwrap();
-            let needs = monitor::source::watch::pool_accounts(&a.pubkey, &decoded, 2).unwrap();
-            needs
-                .dependencies
+            let pool = market::Pool::with_array_radius(a.pubkey, &a.owner, &a.data, 2).unwrap();
+            pool.accounts_to_update()
                 .iter()
-                .chain(&needs.arrays)
                 .filter(|k| present(k))
                 .count()
         })

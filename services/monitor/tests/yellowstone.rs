@@ -76,7 +76,7 @@ fn needs_of(pool: &Account) -> Vec<Pubkey> {
                 p.token_vault_b(),
                 p.token_mint_a(),
                 p.token_mint_b(),
-                monitor::source::watch::whirlpool_tick_array(&pool.pubkey, start),
+                market::address::whirlpool_tick_array(&pool.pubkey, start),
             ]
         }
         DecodedAccount::DlmmLbPair(p) => vec![p.reserve_x(), p.reserve_y(), p.token_x_mint()],

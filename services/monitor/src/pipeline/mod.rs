@@ -1,15 +1,15 @@
 //! The pipeline: decode ▸ state ▸ price ▸ detect ▸ publish, one batch of account updates at a
 //! time.
 //!
-//! - [`state`]: stores each account (newest wins) and routes it to the pools it belongs to;
-//!   decode failures and out-of-order updates are counted and logged with the pubkey.
-//! - [`model`]: turns a pool's accounts into a `pricing` model.
+//! - state: [`market::Market`] keeps each account (newest wins) and routes it to the pools
+//!   it belongs to; decode failures and out-of-order updates are counted and logged with the
+//!   pubkey.
+//! - model: [`market::Pool::snapshot`] turns a pool's accounts into a complete quoting state
+//!   (decimals from its mints, transfer fees, oracle, bitmap extensions). A pool that cannot
+//!   be quoted is reported once (log, metric, `/api/pools`) and not priced.
 //! - price: publishes a `price_update` when a pool's price moved by at least the threshold or
 //!   the refresh interval has passed since its last one.
 //! - detect: feeds the `detector`, and publishes its events as `opportunity` messages.
-
-pub mod model;
-pub mod state;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -17,10 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use decoder::Pubkey;
 use detector::{Detector, DetectorConfig, PoolUpdate};
+use market::{Applied, Market, MarketError, Pool, PoolSnapshot, QuoteClock};
 use protocol::{LogLevel, LogMessage, PriceUpdate, ServerMessage, Timestamp};
 
-use self::model::{Components, ModelError};
-use self::state::{Applied, MarketState};
 use crate::clock::{BatchClock, monotonic_us};
 use crate::hub::Hub;
 use crate::source::AccountUpdate;
@@ -62,6 +61,21 @@ pub struct PipelineStats {
     pub recent_latencies_us: std::sync::Mutex<std::collections::VecDeque<u64>>,
     /// When the last account update arrived ([`monotonic_us`]); 0 before the first.
     pub last_update_us: AtomicU64,
+    /// Pools that cannot be priced, and why (waiting for an account, or unquotable).
+    pub unpriced: std::sync::Mutex<std::collections::BTreeMap<Pubkey, UnpricedPool>>,
+}
+
+/// A pool the pipeline follows but does not price, for `/api/pools`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpricedPool {
+    /// `"raydium"`, `"orca"`, `"meteora"`.
+    pub dex: &'static str,
+    /// `"amm_v4"`, `"cpmm"`, `"clmm"`, `"whirlpool"`, `"dlmm"`.
+    pub pool_type: &'static str,
+    /// True while it only waits for an account to arrive; false when it cannot be quoted.
+    pub waiting: bool,
+    /// Why it is not priced.
+    pub reason: String,
 }
 
 /// Latencies kept for percentiles.
@@ -112,9 +126,32 @@ struct LastPrice {
     at_us: u64,
 }
 
+/// The newest slot and arrival time among the accounts a pool was built from.
+#[derive(Debug, Clone, Copy, Default)]
+struct Freshness {
+    slot: u64,
+    received_at_us: u64,
+}
+
+/// Mainnet's epoch schedule: 432,000 slots an epoch, no warm-up. Token-2022 fee schedules
+/// switch at epoch boundaries.
+const SLOTS_PER_EPOCH: u64 = 432_000;
+
+/// A pool priced in this batch, as the price publisher needs it.
+struct PricedPool<'a> {
+    address: Pubkey,
+    kind: market::PoolKind,
+    mints: (Pubkey, Pubkey),
+    snapshot: &'a PoolSnapshot,
+    reserves: (u64, u64),
+    slot: u64,
+    received_at_us: u64,
+}
+
 /// The stages between a source's queue and the hub.
 pub struct Pipeline {
-    state: MarketState,
+    market: Market,
+    freshness: HashMap<Pubkey, Freshness>,
     detector: Detector,
     tokens: TokenRegistry,
     prices: PriceConfig,
@@ -130,7 +167,7 @@ pub struct Pipeline {
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
-            .field("accounts", &self.state.account_count())
+            .field("pools", &self.market.pools().count())
             .finish_non_exhaustive()
     }
 }
@@ -147,7 +184,8 @@ impl Pipeline {
             detector.register_token(token.clone());
         }
         Self {
-            state: MarketState::default(),
+            market: Market::default(),
+            freshness: HashMap::new(),
             detector,
             tokens,
             prices,
@@ -184,10 +222,24 @@ impl Pipeline {
                 .latest_slot
                 .fetch_max(update.slot, Ordering::Relaxed);
             let pubkey = update.pubkey;
-            match self.state.apply(update) {
-                Applied::Affects(pools) => affected.extend(pools),
+            let applied = self.market.apply(market::AccountUpdate {
+                pubkey,
+                owner: update.owner,
+                data: &update.data,
+                slot: update.slot,
+                write_version: update.write_version,
+            });
+            match applied {
+                Applied::Affects(pools) => {
+                    for pool in pools {
+                        let f = self.freshness.entry(pool).or_default();
+                        f.slot = f.slot.max(update.slot);
+                        f.received_at_us = f.received_at_us.max(update.received_at_us);
+                        affected.insert(pool);
+                    }
+                }
                 Applied::Unused => {}
-                Applied::OutOfOrder => {
+                Applied::Stale => {
                     self.stats.out_of_order.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(%pubkey, "out-of-order update ignored");
                 }
@@ -205,6 +257,17 @@ impl Pipeline {
                         self.log(
                             LogLevel::Warning,
                             "account failed to decode",
+                            &[("pubkey", pubkey.to_string()), ("error", err.to_string())],
+                        );
+                    }
+                }
+                Applied::Rejected(err) => {
+                    self.stats.decode_failures.fetch_add(1, Ordering::Relaxed);
+                    if self.logged_failures.insert(pubkey) {
+                        tracing::warn!(%pubkey, error = %err, "account does not fit its pool");
+                        self.log(
+                            LogLevel::Warning,
+                            "account does not fit its pool",
                             &[("pubkey", pubkey.to_string()), ("error", err.to_string())],
                         );
                     }
@@ -232,73 +295,98 @@ impl Pipeline {
         }));
     }
 
-    fn rebuild(&mut self, pool: Pubkey) {
-        let Some(record) = self.state.pool(&pool) else {
+    /// The chain time of the batch being processed.
+    fn quote_clock(&self) -> QuoteClock {
+        let slot = self.stats.latest_slot.load(Ordering::Relaxed);
+        QuoteClock {
+            slot,
+            epoch: slot / SLOTS_PER_EPOCH,
+            unix_timestamp: i64::try_from(self.clock.unix_s()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// Records why a pool is not priced; an unquotable pool is reported once per reason.
+    fn mark_unpriced(&mut self, pool: &Pool, error: &MarketError) {
+        let waiting = error.is_missing();
+        let reason = error.to_string();
+        let entry = UnpricedPool {
+            dex: pool.kind().dex(),
+            pool_type: pool.kind().pool_type(),
+            waiting,
+            reason: reason.clone(),
+        };
+        let previous = self
+            .stats
+            .unpriced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(pool.address(), entry.clone());
+        if waiting || previous.as_ref() == Some(&entry) {
+            return;
+        }
+        let address = pool.address();
+        self.stats.model_failures.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("dexmon_unquotable_pools_total").increment(1);
+        tracing::warn!(pool = %address, error = %reason, "pool cannot be priced");
+        self.log(
+            LogLevel::Warning,
+            "pool cannot be priced",
+            &[("pool", address.to_string()), ("reason", reason)],
+        );
+    }
+
+    fn rebuild(&mut self, address: Pubkey) {
+        let clock = self.quote_clock();
+        let Some(pool) = self.market.pool(&address) else {
             return;
         };
-        let shape = record.shape.clone();
-        let components = (|| -> Result<Components<'_>, ModelError> {
-            let get = |k: &Pubkey| self.state.account(k).ok_or(ModelError::Missing(*k));
-            let decimals = |m: &Pubkey| self.tokens.get(m).map(|t| t.decimals);
-            Ok(Components {
-                pool: get(&pool)?,
-                vault_a: get(&shape.vault_a)?,
-                vault_b: get(&shape.vault_b)?,
-                config: match shape.config {
-                    Some(c) => Some(get(&c)?),
-                    None => None,
-                },
-                arrays: self.state.arrays_of(&pool),
-                decimals: (
-                    decimals(&shape.mint_a).unwrap_or(0),
-                    decimals(&shape.mint_b).unwrap_or(0),
-                ),
-                unix_now: self.clock.unix_s(),
-            })
-        })();
-        let components = match components {
-            Ok(c) => c,
-            Err(ModelError::Missing(_)) => return, // not complete yet: normal at start-up
+        let snapshot = match pool.snapshot(clock) {
+            Ok(snapshot) => snapshot,
             Err(e) => {
-                self.stats.model_failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(%pool, error = %e, "pool cannot be assembled");
-                return;
-            }
-        };
-        let slot = [
-            Some(components.pool),
-            Some(components.vault_a),
-            Some(components.vault_b),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|a| a.slot)
-        .max()
-        .unwrap_or(0);
-        let received_at_us = [components.pool, components.vault_a, components.vault_b]
-            .iter()
-            .map(|a| a.received_at_us)
-            .max()
-            .unwrap_or(0);
-        let (curve, reserves) = match model::build(&components) {
-            Ok(built) => built,
-            Err(e) => {
-                self.stats.model_failures.fetch_add(1, Ordering::Relaxed);
-                if self.logged_failures.insert(pool) {
-                    tracing::warn!(%pool, error = %e, "pool cannot be priced");
+                let pool = pool.clone();
+                self.mark_unpriced(&pool, &e);
+                if self.last_price.remove(&address).is_some() {
+                    // It was priced: stop offering its last price and its opportunities.
+                    self.hub.withdraw_price(&address.to_string());
+                    let events = self
+                        .detector
+                        .remove_pool(&address.to_bytes(), self.clock.now_us);
+                    self.publish_events(events);
                 }
                 return;
             }
         };
-        self.publish_price(&pool, &shape, &curve, reserves, slot, received_at_us);
+        let kind = pool.kind();
+        let [mint_a, mint_b] = pool.accounts().mints;
+        let vaults = pool.vault_amounts();
+        let reserves = (vaults[0].unwrap_or(0), vaults[1].unwrap_or(0));
+        self.stats
+            .unpriced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&address);
+        let Freshness {
+            slot,
+            received_at_us,
+        } = self.freshness.get(&address).copied().unwrap_or_default();
+        let priced = PricedPool {
+            address,
+            kind,
+            mints: (mint_a, mint_b),
+            snapshot: &snapshot,
+            reserves,
+            slot,
+            received_at_us,
+        };
+        self.publish_price(&priced);
         let now = self.clock.now_us;
         let update = PoolUpdate {
-            address: pool.to_bytes(),
-            dex: shape.dex.to_owned(),
-            pool_type: shape.pool_type.to_owned(),
-            token_a: shape.mint_a.to_bytes(),
-            token_b: shape.mint_b.to_bytes(),
-            curve,
+            address: address.to_bytes(),
+            dex: kind.dex().to_owned(),
+            pool_type: kind.pool_type().to_owned(),
+            token_a: mint_a.to_bytes(),
+            token_b: mint_b.to_bytes(),
+            snapshot,
             reserves,
             slot,
             received_at_us,
@@ -306,6 +394,10 @@ impl Pipeline {
         let events = self.detector.apply(update, now);
         let latency = monotonic_us().saturating_sub(received_at_us);
         self.stats.record_latency(latency);
+        self.publish_events(events);
+    }
+
+    fn publish_events(&mut self, events: Vec<detector::OpportunityEvent>) {
         for event in events {
             let message = event.to_message(0, Timestamp::default(), |a| {
                 Pubkey::new_from_array(*a).to_string()
@@ -346,20 +438,12 @@ impl Pipeline {
         }
     }
 
-    fn publish_price(
-        &mut self,
-        pool: &Pubkey,
-        shape: &model::PoolShape,
-        curve: &detector::Curve,
-        reserves: (u64, u64),
-        slot: u64,
-        received_at_us: u64,
-    ) {
-        let (base, quote) = self.tokens.orient(&shape.mint_a, &shape.mint_b);
-        let decimals = |m: &Pubkey| self.tokens.get(m).map_or(0, |t| t.decimals);
-        let (da, db) = (decimals(&shape.mint_a), decimals(&shape.mint_b));
-        let b_per_a = curve.spot_price().to_f64(da, db);
-        let price = if base == shape.mint_a {
+    fn publish_price(&mut self, p: &PricedPool<'_>) {
+        let (mint_a, mint_b) = p.mints;
+        let (base, quote) = self.tokens.orient(&mint_a, &mint_b);
+        let (da, db) = p.snapshot.decimals();
+        let b_per_a = p.snapshot.spot_price().to_f64(da, db);
+        let price = if base == mint_a {
             b_per_a
         } else {
             1.0 / b_per_a
@@ -367,6 +451,8 @@ impl Pipeline {
         if !price.is_finite() || price <= 0.0 {
             return;
         }
+        let (pool, reserves, slot, received_at_us) =
+            (&p.address, p.reserves, p.slot, p.received_at_us);
         let now = self.clock.now_us;
         if let Some(last) = self.last_price.get(pool)
             && (price / last.price - 1.0).abs() < self.prices.min_move
@@ -378,7 +464,7 @@ impl Pipeline {
             .insert(*pool, LastPrice { price, at_us: now });
         let a = reserves.0 as f64 / 10f64.powi(i32::from(da));
         let b = reserves.1 as f64 / 10f64.powi(i32::from(db));
-        let liquidity = if quote == shape.mint_b {
+        let liquidity = if quote == mint_b {
             a * b_per_a + b
         } else {
             b / b_per_a + a
@@ -395,8 +481,8 @@ impl Pipeline {
                 self.tokens.symbol(&base),
                 self.tokens.symbol(&quote)
             ),
-            dex: shape.dex.to_owned(),
-            pool_type: shape.pool_type.to_owned(),
+            dex: p.kind.dex().to_owned(),
+            pool_type: p.kind.pool_type().to_owned(),
             pool: pool.to_string(),
             price,
             liquidity,

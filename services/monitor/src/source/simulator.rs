@@ -22,6 +22,7 @@ use decoder::encode::{self, AmmV4Fields, ClFields, CpmmFields, LbPairFields};
 use decoder::{
     METEORA_DLMM, ORCA_WHIRLPOOL, Pubkey, RAYDIUM_AMM_V4, RAYDIUM_CLMM, RAYDIUM_CPMM, SPL_TOKEN,
 };
+use market::PoolModel;
 use pricing::clmm::orca::{TickArray, WhirlpoolPool, WhirlpoolState, tick_index_from_sqrt_price};
 use pricing::clmm::raydium::{ClmmState, ClmmTick, ClmmTickArray, FeeOn};
 use pricing::dlmm::{
@@ -66,15 +67,6 @@ struct Token {
 }
 
 #[derive(Debug)]
-enum Curve {
-    AmmV4(AmmV4Pool),
-    Cpmm(CpmmPool),
-    Whirlpool(Box<WhirlpoolPool>),
-    Clmm(Box<RaydiumClmmPool>),
-    Dlmm(Box<DlmmPool>),
-}
-
-#[derive(Debug)]
 struct Pool {
     address: Pubkey,
     tokens: (usize, usize),
@@ -83,20 +75,14 @@ struct Pool {
     reserves: (u64, u64),
     config: Pubkey,
     arrays: Vec<Pubkey>,
-    curve: Curve,
+    curve: PoolModel,
     /// Relative chance an arbitrageur visits this pool: low values lag.
     attention: f64,
 }
 
 impl Pool {
     fn model(&self) -> &dyn SwapModel {
-        match &self.curve {
-            Curve::AmmV4(m) => m,
-            Curve::Cpmm(m) => m,
-            Curve::Whirlpool(m) => m.as_ref(),
-            Curve::Clmm(m) => m.as_ref(),
-            Curve::Dlmm(m) => m.as_ref(),
-        }
+        self.curve.as_swap_model()
     }
 }
 
@@ -226,7 +212,7 @@ impl Market {
         // The curve, and the keys of its tick or bin arrays (drawn after the pool's own).
         let (curve, arrays) = match kind {
             "amm_v4" => (
-                Curve::AmmV4(
+                PoolModel::RaydiumAmmV4(
                     AmmV4Pool::new(reserves, (0, 0), (25, 10_000), (da, db))
                         .unwrap_or_else(|_| unreachable_pool()),
                 ),
@@ -242,7 +228,7 @@ impl Market {
                 };
                 let pool = CpmmPool::new(reserves.0, reserves.1, 0, 0, fees, da, db)
                     .unwrap_or_else(|_| unreachable_cpmm());
-                (Curve::Cpmm(pool), Vec::new())
+                (PoolModel::RaydiumCpmm(pool), Vec::new())
             }
             "whirlpool" | "clmm" => {
                 let sqrt_price = (price.sqrt() * Q64) as u128;
@@ -272,7 +258,7 @@ impl Market {
                         oracle: None,
                         timestamp: 0,
                     };
-                    (Curve::Whirlpool(Box::new(pool)), keys)
+                    (PoolModel::Whirlpool(Box::new(pool)), keys)
                 } else {
                     let spacing = 10u16;
                     let tick = pricing::clmm::raydium::tick_at_sqrt_price(sqrt_price).unwrap_or(0);
@@ -316,7 +302,7 @@ impl Market {
                         tick_arrays,
                         timestamp: 0,
                     };
-                    (Curve::Clmm(Box::new(pool)), keys)
+                    (PoolModel::RaydiumClmm(Box::new(pool)), keys)
                 }
             }
             _ => {
@@ -355,7 +341,7 @@ impl Market {
                     decimals_y: db,
                 };
                 spread_bins(&mut pool, reserves);
-                (Curve::Dlmm(Box::new(pool)), keys)
+                (PoolModel::Dlmm(Box::new(pool)), keys)
             }
         };
         Pool {
@@ -417,7 +403,7 @@ impl Market {
             ),
         ];
         match &pool.curve {
-            Curve::AmmV4(m) => {
+            PoolModel::RaydiumAmmV4(m) => {
                 if full {
                     let fields = AmmV4Fields {
                         coin_decimals: m.coin_decimals,
@@ -432,7 +418,7 @@ impl Market {
                     out.push((pool.address, RAYDIUM_AMM_V4, encode::amm_v4(&fields)));
                 }
             }
-            Curve::Cpmm(m) => {
+            PoolModel::RaydiumCpmm(m) => {
                 if full {
                     let fields = CpmmFields {
                         amm_config: pool.config,
@@ -453,7 +439,7 @@ impl Market {
                     ));
                 }
             }
-            Curve::Whirlpool(m) => {
+            PoolModel::Whirlpool(m) => {
                 let s = &m.state;
                 let fields = ClFields {
                     vaults: pool.vaults,
@@ -488,7 +474,7 @@ impl Market {
                     }
                 }
             }
-            Curve::Clmm(m) => {
+            PoolModel::RaydiumClmm(m) => {
                 let s = &m.state;
                 let mut bitmap = [0u64; 16];
                 for start in &m.initialized_array_starts {
@@ -537,7 +523,7 @@ impl Market {
                     }
                 }
             }
-            Curve::Dlmm(m) => {
+            PoolModel::Dlmm(m) => {
                 let mut bitmap = [0u64; 16];
                 for index in &m.arrays_with_liquidity {
                     let bit = index + 512;
@@ -647,7 +633,7 @@ impl Market {
             return Vec::new();
         }
         self.execute(p, direction, quote.amount_in, quote.amount_out);
-        let full = matches!(self.pools[p].curve, Curve::Dlmm(_));
+        let full = matches!(self.pools[p].curve, PoolModel::Dlmm(_));
         self.pool_accounts(p, full)
     }
 
@@ -667,27 +653,27 @@ impl Market {
             );
         }
         match &mut pool.curve {
-            Curve::AmmV4(m) => {
+            PoolModel::RaydiumAmmV4(m) => {
                 (m.reserve_coin, m.reserve_pc) = pool.reserves;
             }
-            Curve::Cpmm(m) => {
+            PoolModel::RaydiumCpmm(m) => {
                 (m.reserve_0, m.reserve_1) = pool.reserves;
             }
-            Curve::Whirlpool(m) => {
+            PoolModel::Whirlpool(m) => {
                 if let Ok(o) = m.swap(amount_in, 0, true, a_to_b) {
                     m.state.sqrt_price = o.end_sqrt_price;
                     m.state.tick_current_index = o.end_tick_index;
                     m.state.liquidity = o.end_liquidity;
                 }
             }
-            Curve::Clmm(m) => {
+            PoolModel::RaydiumClmm(m) => {
                 if let Ok(o) = m.swap(amount_in, 0, true, a_to_b) {
                     m.state.sqrt_price_x64 = o.end_sqrt_price;
                     m.state.tick_current = o.end_tick;
                     m.state.liquidity = o.end_liquidity;
                 }
             }
-            Curve::Dlmm(m) => {
+            PoolModel::Dlmm(m) => {
                 if let Ok(s) = m.swap(amount_in, true, a_to_b) {
                     m.active_id = s.end_active_id;
                     let reserves = pool.reserves;

@@ -1,23 +1,29 @@
-//! The pool curves the detector quotes through: every `pricing` model behind one enum, so the
-//! detector can use closed forms where it knows the curve and exact quotes everywhere.
+//! The five pricing models behind one enum: the one place that dispatches a quote to the
+//! program's own math.
 
 use pricing::{
     AmmV4Pool, CpmmPool, Direction, DlmmPool, Price, Quote, RaydiumClmmPool, SwapMode, SwapModel,
     WhirlpoolPool,
 };
 
-/// A pool's swap model.
+/// A pool's swap math, in the model of its program.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Curve {
+pub enum PoolModel {
+    /// Raydium AMM v4.
     RaydiumAmmV4(AmmV4Pool),
+    /// Raydium CPMM.
     RaydiumCpmm(CpmmPool),
+    /// Raydium CLMM, with its known tick arrays.
     RaydiumClmm(Box<RaydiumClmmPool>),
+    /// Orca Whirlpool, with its known tick arrays and oracle.
     Whirlpool(Box<WhirlpoolPool>),
+    /// Meteora DLMM, with its known bin arrays.
     Dlmm(Box<DlmmPool>),
 }
 
-impl Curve {
-    fn model(&self) -> &dyn SwapModel {
+impl PoolModel {
+    /// The model as the common quoting trait.
+    pub fn as_swap_model(&self) -> &dyn SwapModel {
         match self {
             Self::RaydiumAmmV4(m) => m,
             Self::RaydiumCpmm(m) => m,
@@ -27,26 +33,27 @@ impl Curve {
         }
     }
 
-    /// An exact-in quote.
+    /// The pool's own quote, before any token transfer fee.
     ///
     /// # Errors
-    /// As the model's quote.
-    pub fn quote_exact_in(&self, direction: Direction, amount: u64) -> pricing::Result<Quote> {
-        self.model().quote(direction, SwapMode::ExactIn, amount)
+    /// As the program would refuse the swap ([`pricing::PricingError`]).
+    pub fn quote(
+        &self,
+        direction: Direction,
+        mode: SwapMode,
+        amount: u64,
+    ) -> pricing::Result<Quote> {
+        self.as_swap_model().quote(direction, mode, amount)
     }
 
-    /// The marginal price, B per A, raw units, as f64 (for screening only).
-    pub fn spot(&self) -> f64 {
-        self.model().spot_price().to_f64_raw()
-    }
-
-    /// The exact spot price.
+    /// The exact marginal price, B per A, raw units, before fees.
     pub fn spot_price(&self) -> Price {
-        self.model().spot_price()
+        self.as_swap_model().spot_price()
     }
 
+    /// Decimals of token A and token B.
     pub fn decimals(&self) -> (u8, u8) {
-        self.model().decimals()
+        self.as_swap_model().decimals()
     }
 
     /// A lower bound of the fee rate a swap pays, as a fraction. Screening with a lower bound
@@ -72,7 +79,8 @@ impl Curve {
 
     /// Constant-product reserves `(a, b)`, the fee fraction, and whether they are exact
     /// (constant-product pools) or virtual (concentrated liquidity within its current range:
-    /// `a = L / √P`, `b = L · √P`). DLMM bins have no such form.
+    /// `a = L / √P`, `b = L · √P`). DLMM bins have no such form. For screening and search
+    /// starting points only.
     pub fn virtual_reserves(&self) -> Option<((f64, f64), f64, bool)> {
         const Q64: f64 = 18_446_744_073_709_551_616.0;
         let clmm = |liquidity: u128, sqrt_price: u128, fee: f64| {
