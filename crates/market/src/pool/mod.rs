@@ -272,13 +272,23 @@ impl Pool {
             let (kind, accounts) = read_pool(key, owner, data, Some(&self.accounts))?;
             let before = self.array_window_centre();
             self.kind = kind;
-            if accounts != self.accounts {
-                // A pool that changed its vaults or mints (never seen on chain, but possible
-                // for a re-initialized account) starts over.
-                self.vault_amounts = [None; 2];
-                self.mints = [None; 2];
+            // An account whose address changed (never seen on chain for vaults and mints,
+            // but possible for a re-initialized account) must arrive again.
+            for side in 0..2 {
+                if accounts.vaults[side] != self.accounts.vaults[side] {
+                    self.vault_amounts[side] = None;
+                }
+                if accounts.mints[side] != self.accounts.mints[side] {
+                    self.mints[side] = None;
+                }
+            }
+            if accounts.config != self.accounts.config {
                 self.config = None;
+            }
+            if accounts.oracle != self.accounts.oracle {
                 self.oracle = None;
+            }
+            if accounts.bitmap_extension != self.accounts.bitmap_extension {
                 self.extension = None;
             }
             self.accounts = accounts;
