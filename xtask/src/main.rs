@@ -86,7 +86,36 @@ fn ci() -> Result<(), String> {
         "-D",
         "warnings",
     ])?;
+    // The market crate's jupiter-amm-interface adapter is a feature: lint and test it too.
+    cargo(&[
+        "clippy",
+        "-p",
+        "market",
+        "--all-targets",
+        "--features",
+        "jupiter",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     cargo(&["test", "--workspace", "--locked"])?;
+    cargo(&[
+        "test",
+        "-p",
+        "market",
+        "--features",
+        "jupiter",
+        "--locked",
+        "--test",
+        "jupiter",
+    ])?;
+    // Broken intra-doc links and malformed docs fail CI: the pure crates are what other bots
+    // read first.
+    cargo_with_env(
+        &["doc", "--workspace", "--no-deps", "--locked"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     e2e()
 }
 
@@ -150,6 +179,10 @@ fn run(
 }
 
 fn cargo(args: &[&str]) -> Result<(), String> {
+    cargo_with_env(args, &[])
+}
+
+fn cargo_with_env(args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    run(&root(), &cargo, args, &[])
+    run(&root(), &cargo, args, env)
 }

@@ -35,6 +35,8 @@
 pub mod address;
 mod clock;
 mod error;
+#[cfg(feature = "jupiter")]
+pub mod jupiter;
 mod kind;
 mod market;
 pub mod mint;

@@ -3,7 +3,7 @@
 //! `send`s it (a flush per message). Publishes RATE messages per second, each stamped with its
 //! publication time in nanoseconds since the Unix epoch (`context.sent_ns`).
 //!
-//!   naive-broadcast PORT RATE PAYLOAD_BYTES [DELAY_MS]
+//!   naive-broadcast PORT RATE PAYLOAD_BYTES \[DELAY_MS\]
 //!
 //! Publishing starts DELAY_MS after start, so the load client can connect first.
 

@@ -1,9 +1,9 @@
-//! Where account updates come from. Every source yields the same [`SourceEvent`]s into a
+//! Where account updates come from. Every source yields the same [`AccountUpdate`]s into a
 //! [`CoalescingQueue`], so the pipeline does not know or care which one is running.
 //!
 //! - [`simulator`]: the embedded default, a seeded market that writes genuine account bytes.
 //! - [`replay`]: plays back a file written by `--record`, at any speed.
-//! - more sources (Yellowstone gRPC, RPC polling) plug in here.
+//! - [`yellowstone`]: Yellowstone gRPC, with RPC snapshots and polling ([`rpc`]) as fallback.
 
 pub mod queue;
 pub mod replay;

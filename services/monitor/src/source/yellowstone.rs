@@ -12,7 +12,7 @@
 //!
 //! - Every account update goes through [`Freshness`] (deduplicate by (pubkey, slot,
 //!   write_version), never older over newer) into the never-blocking
-//!   [`CoalescingQueue`](super::CoalescingQueue); the reader never waits on the pipeline.
+//!   [`super::CoalescingQueue`]; the reader never waits on the pipeline.
 //! - Pool updates go through the [`Watchlist`]; when a pool's price leaves its array window
 //!   the subscription is replaced (a new request replaces the whole filter set).
 //! - Server pings are answered; 30 s without any message is a dead stream.
