@@ -88,7 +88,8 @@ pub struct TransferFee {
     pub transfer_fee_basis_points: u16,
 }
 
-/// Token-2022 `TransferFeeConfig` of a mint.
+/// Token-2022 `TransferFeeConfig` of a mint, as stored. Which schedule is in force at an epoch,
+/// and what it charges, is `pricing::TransferFeeConfig::at_epoch` and `pricing::TransferFee`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransferFeeConfig {
     pub transfer_fee_config_authority: Option<Pubkey>,
@@ -96,17 +97,6 @@ pub struct TransferFeeConfig {
     pub withheld_amount: u64,
     pub older_transfer_fee: TransferFee,
     pub newer_transfer_fee: TransferFee,
-}
-
-impl TransferFeeConfig {
-    /// The fee schedule in force at `epoch`.
-    pub fn fee_at(&self, epoch: u64) -> &TransferFee {
-        if epoch >= self.newer_transfer_fee.epoch {
-            &self.newer_transfer_fee
-        } else {
-            &self.older_transfer_fee
-        }
-    }
 }
 
 /// Token-2022 `TransferHook` of a mint: every transfer of the token calls `program_id`, which
@@ -663,7 +653,13 @@ mod tests {
                 transfer_fee_basis_points: 25
             }
         );
-        assert_eq!(config.fee_at(8).epoch, 5);
-        assert_eq!(config.fee_at(9).transfer_fee_basis_points, 50);
+        assert_eq!(
+            config.newer_transfer_fee,
+            TransferFee {
+                epoch: 9,
+                maximum_fee: 200,
+                transfer_fee_basis_points: 50
+            }
+        );
     }
 }

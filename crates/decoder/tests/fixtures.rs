@@ -613,7 +613,9 @@ fn token_2022_mints_read_hooks_pause_and_fees() {
     assert!(!m.is_non_transferable());
     assert_eq!(m.swap_blocker(), None, "an unset hook does not block swaps");
     let fee = m.transfer_fee_config().unwrap();
-    assert_eq!(fee.fee_at(u64::MAX).transfer_fee_basis_points, 0);
+    for schedule in [fee.older_transfer_fee, fee.newer_transfer_fee] {
+        assert_eq!(schedule.transfer_fee_basis_points, 0);
+    }
 
     let Some(fixtures) = all_fixtures() else {
         return;

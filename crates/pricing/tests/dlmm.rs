@@ -277,7 +277,7 @@ proptest! {
 /// after, and grosses exact-out amounts up with `calculate_transfer_fee_included_amount`.
 #[test]
 fn real_token_2022_pair_quotes_with_its_transfer_fee() {
-    use pricing::transfer_fee::{FeeProgram, PoolTransferFees, TransferFee};
+    use pricing::transfer_fee::{FeeProgram, PoolTransferFees, TransferFee, TransferFeeConfig};
     use pricing::{SwapMode, quote_model_with_transfer_fees};
     let Some(fixtures) = all_fixtures() else {
         return;
@@ -288,11 +288,16 @@ fn real_token_2022_pair_quotes_with_its_transfer_fee() {
     let fee_of = |mint: decoder::Pubkey| -> Option<TransferFee> {
         let m = by_pubkey(&fixtures, &mint.to_string())?;
         let m = decoder::Mint::from_account(&m.account.owner, &m.account.data).unwrap();
-        let fee = *m.transfer_fee_config()?.fee_at(835);
-        Some(TransferFee::new(
-            fee.transfer_fee_basis_points,
-            fee.maximum_fee,
-        ))
+        let config = m.transfer_fee_config()?;
+        let fee = |f: decoder::token::TransferFee| {
+            TransferFee::new(f.transfer_fee_basis_points, f.maximum_fee)
+        };
+        let config = TransferFeeConfig {
+            older: fee(config.older_transfer_fee),
+            newer: fee(config.newer_transfer_fee),
+            newer_epoch: config.newer_transfer_fee.epoch,
+        };
+        Some(config.at_epoch(835))
     };
     let fees = PoolTransferFees {
         a: fee_of(lb.token_x_mint()),
