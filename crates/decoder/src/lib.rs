@@ -65,7 +65,7 @@ pub use raydium::clmm::{
     ClmmConfig, ClmmPool, ClmmTick, ClmmTickArray, ClmmTickArrayBitmapExtension,
 };
 pub use raydium::cpmm::{CpmmConfig, CpmmPool};
-pub use token::{Mint, TokenAccount, TokenProgram};
+pub use token::{Mint, MintBlocker, PausableConfig, TokenAccount, TokenProgram, TransferHook};
 
 /// Any account this crate decodes.
 #[derive(Debug, Clone, Copy)]

@@ -22,8 +22,26 @@ const ACCOUNT_TYPE_OFFSET: usize = 165;
 const TLV_START: usize = 166;
 const ACCOUNT_TYPE_MINT: u8 = 1;
 const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
-const EXTENSION_TRANSFER_FEE_CONFIG: u16 = 1;
-const EXTENSION_TRANSFER_FEE_AMOUNT: u16 = 2;
+/// Token-2022 extension type numbers (spl-token-2022 `extension/mod.rs`, `ExtensionType`, a
+/// `#[repr(u16)]` enum counted from `Uninitialized` = 0). Only the ones read here.
+pub mod extension_type {
+    /// `TransferFeeConfig` (mint, 108 bytes).
+    pub const TRANSFER_FEE_CONFIG: u16 = 1;
+    /// `TransferFeeAmount` (token account, 8 bytes).
+    pub const TRANSFER_FEE_AMOUNT: u16 = 2;
+    /// `NonTransferable` (mint, no data).
+    pub const NON_TRANSFERABLE: u16 = 9;
+    /// `TransferHook` (mint, 64 bytes: authority, program id).
+    pub const TRANSFER_HOOK: u16 = 14;
+    /// `Pausable` (mint, 33 bytes: `PausableConfig` authority, paused flag).
+    pub const PAUSABLE: u16 = 26;
+}
+use extension_type::{
+    NON_TRANSFERABLE, PAUSABLE, TRANSFER_FEE_AMOUNT as EXTENSION_TRANSFER_FEE_AMOUNT,
+    TRANSFER_FEE_CONFIG as EXTENSION_TRANSFER_FEE_CONFIG, TRANSFER_HOOK,
+};
+const TRANSFER_HOOK_LEN: usize = 64;
+const PAUSABLE_LEN: usize = 33;
 /// Transfer fees are in basis points.
 pub const MAX_FEE_BASIS_POINTS: u16 = 10_000;
 
@@ -61,7 +79,8 @@ pub enum AccountState {
     Frozen,
 }
 
-/// A transfer fee in force from an epoch on.
+/// A transfer fee in force from an epoch on, as stored. The fee arithmetic lives in the
+/// `pricing` crate (`pricing::TransferFee`), the one place quotes take it from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TransferFee {
     pub epoch: u64,
@@ -69,20 +88,8 @@ pub struct TransferFee {
     pub transfer_fee_basis_points: u16,
 }
 
-impl TransferFee {
-    /// The fee Token-2022 withholds from a transfer of `amount`: the basis points of it,
-    /// rounded up, capped at `maximum_fee` (`TransferFee::calculate_fee`).
-    pub fn fee(&self, amount: u64) -> u64 {
-        if self.transfer_fee_basis_points == 0 || amount == 0 {
-            return 0;
-        }
-        let numerator = u128::from(amount) * u128::from(self.transfer_fee_basis_points);
-        let fee = numerator.div_ceil(u128::from(MAX_FEE_BASIS_POINTS));
-        u64::try_from(fee).unwrap_or(u64::MAX).min(self.maximum_fee)
-    }
-}
-
-/// Token-2022 `TransferFeeConfig` of a mint.
+/// Token-2022 `TransferFeeConfig` of a mint, as stored. Which schedule is in force at an epoch,
+/// and what it charges, is `pricing::TransferFeeConfig::at_epoch` and `pricing::TransferFee`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransferFeeConfig {
     pub transfer_fee_config_authority: Option<Pubkey>,
@@ -92,15 +99,36 @@ pub struct TransferFeeConfig {
     pub newer_transfer_fee: TransferFee,
 }
 
-impl TransferFeeConfig {
-    /// The fee schedule in force at `epoch`.
-    pub fn fee_at(&self, epoch: u64) -> &TransferFee {
-        if epoch >= self.newer_transfer_fee.epoch {
-            &self.newer_transfer_fee
-        } else {
-            &self.older_transfer_fee
-        }
-    }
+/// Token-2022 `TransferHook` of a mint: every transfer of the token calls `program_id`, which
+/// may refuse it and needs extra accounts the swap programs must be handed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferHook {
+    /// Who may change the hook program; `None` when unset (all zero).
+    pub authority: Option<Pubkey>,
+    /// The hook program; `None` when unset (all zero), in which case transfers call nothing.
+    pub program_id: Option<Pubkey>,
+}
+
+/// Token-2022 `PausableConfig` of a mint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PausableConfig {
+    /// Who may pause and resume; `None` when unset (all zero).
+    pub authority: Option<Pubkey>,
+    /// While set, Token-2022 refuses every transfer, mint and burn of the token.
+    pub paused: bool,
+}
+
+/// Why a Token-2022 mint makes a swap through it impossible or unpredictable. A quote for a
+/// pool holding such a mint should not be trusted (or sent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MintBlocker {
+    /// `NonTransferable`: Token-2022 refuses every transfer between owners.
+    NonTransferable,
+    /// `Pausable` with its paused flag set: every transfer fails until resumed.
+    Paused,
+    /// `TransferHook` with a program set: each transfer runs that program, which can refuse
+    /// it, and the swap needs the hook's extra accounts.
+    TransferHook { program_id: Pubkey },
 }
 
 /// The token program owning an account, or `WrongOwner` naming SPL Token as expected.
@@ -409,6 +437,58 @@ impl<'a> Mint<'a> {
             newer_transfer_fee: fee(90),
         })
     }
+    /// Token-2022: the transfer hook, if the mint has the extension. Like the token program
+    /// (`get_extension`), a value of the wrong length counts as absent.
+    pub fn transfer_hook(&self) -> Option<TransferHook> {
+        let v = self.extension(TRANSFER_HOOK, TRANSFER_HOOK_LEN)?;
+        Some(TransferHook {
+            authority: optional_nonzero_pubkey(v, 0),
+            program_id: optional_nonzero_pubkey(v, 32),
+        })
+    }
+
+    /// Token-2022: the pause configuration, if the mint has the extension (a value of the
+    /// wrong length counts as absent, as in the token program).
+    pub fn pausable(&self) -> Option<PausableConfig> {
+        let v = self.extension(PAUSABLE, PAUSABLE_LEN)?;
+        Some(PausableConfig {
+            authority: optional_nonzero_pubkey(v, 0),
+            // A pod bool: any non-zero byte is true.
+            paused: u8_at(v, 32) != 0,
+        })
+    }
+
+    /// Token-2022: whether the mint has the `NonTransferable` extension.
+    pub fn is_non_transferable(&self) -> bool {
+        find_extension(Self::KIND, self.data, NON_TRANSFERABLE)
+            .ok()
+            .flatten()
+            .is_some()
+    }
+
+    /// The first reason, if any, that a swap through this mint cannot be quoted with
+    /// confidence: non-transferable, then paused, then a transfer hook with a program set.
+    /// A hook whose program is unset, or a pausable mint that is not paused, is harmless.
+    pub fn swap_blocker(&self) -> Option<MintBlocker> {
+        if self.is_non_transferable() {
+            return Some(MintBlocker::NonTransferable);
+        }
+        if self.pausable().is_some_and(|p| p.paused) {
+            return Some(MintBlocker::Paused);
+        }
+        self.transfer_hook()
+            .and_then(|hook| hook.program_id)
+            .map(|program_id| MintBlocker::TransferHook { program_id })
+    }
+
+    /// The value of extension `wanted`, if present with exactly `len` bytes.
+    fn extension(&self, wanted: u16, len: usize) -> Option<&'a [u8]> {
+        find_extension(Self::KIND, self.data, wanted)
+            .ok()
+            .flatten()
+            .filter(|v| v.len() == len)
+    }
+
     /// Token-2022 extension types present on the mint, in order.
     pub fn extension_types(&self) -> Vec<u16> {
         let mut out = Vec::new();
@@ -442,17 +522,144 @@ impl std::fmt::Debug for Mint<'_> {
 mod tests {
     use super::*;
 
+    /// A Token-2022 mint with the given extensions (type, value), as the token program lays
+    /// it out: the 82-byte base, zero padding to 165, the account type, then the TLV entries.
+    fn mint_with(extensions: &[(u16, Vec<u8>)]) -> Vec<u8> {
+        let mut data = vec![0u8; ACCOUNT_LEN];
+        data[44] = 6; // decimals
+        data[45] = 1; // is_initialized
+        data.push(ACCOUNT_TYPE_MINT);
+        for (ext_type, value) in extensions {
+            data.extend_from_slice(&ext_type.to_le_bytes());
+            data.extend_from_slice(&(value.len() as u16).to_le_bytes());
+            data.extend_from_slice(value);
+        }
+        data
+    }
+
+    fn mint(data: &[u8]) -> Mint<'_> {
+        Mint::from_bytes(TokenProgram::Token2022, data).unwrap()
+    }
+
+    fn hook_value(authority: [u8; 32], program: [u8; 32]) -> Vec<u8> {
+        [authority, program].concat()
+    }
+
     #[test]
-    fn transfer_fee_rounds_up_and_caps() {
-        let fee = TransferFee {
-            epoch: 0,
-            maximum_fee: 5_000,
-            transfer_fee_basis_points: 100,
-        };
-        assert_eq!(fee.fee(0), 0);
-        assert_eq!(fee.fee(1), 1, "1% of 1 rounds up to 1");
-        assert_eq!(fee.fee(10_000), 100);
-        assert_eq!(fee.fee(10_001), 101);
-        assert_eq!(fee.fee(u64::MAX), 5_000);
+    fn a_plain_mint_has_no_blocker() {
+        let mut base = vec![0u8; MINT_LEN];
+        base[45] = 1;
+        let m = Mint::from_bytes(TokenProgram::Token2022, &base).unwrap();
+        assert_eq!(m.swap_blocker(), None);
+        assert_eq!((m.transfer_hook(), m.pausable()), (None, None));
+        assert!(!m.is_non_transferable());
+        let data = mint_with(&[]);
+        assert_eq!(mint(&data).swap_blocker(), None);
+    }
+
+    #[test]
+    fn transfer_hook_blocks_only_with_a_program() {
+        let program = [7u8; 32];
+        let data = mint_with(&[(TRANSFER_HOOK, hook_value([1; 32], program))]);
+        let m = mint(&data);
+        assert_eq!(
+            m.transfer_hook(),
+            Some(TransferHook {
+                authority: Some(Pubkey::new_from_array([1; 32])),
+                program_id: Some(Pubkey::new_from_array(program)),
+            })
+        );
+        assert_eq!(
+            m.swap_blocker(),
+            Some(MintBlocker::TransferHook {
+                program_id: Pubkey::new_from_array(program)
+            })
+        );
+
+        let data = mint_with(&[(TRANSFER_HOOK, hook_value([1; 32], [0; 32]))]);
+        let m = mint(&data);
+        assert_eq!(m.transfer_hook().unwrap().program_id, None);
+        assert_eq!(
+            m.swap_blocker(),
+            None,
+            "an unset hook program calls nothing"
+        );
+
+        // The wrong length: the token program cannot read it, so it calls nothing either.
+        let data = mint_with(&[(TRANSFER_HOOK, vec![7; 63])]);
+        assert_eq!(mint(&data).transfer_hook(), None);
+        assert_eq!(mint(&data).swap_blocker(), None);
+    }
+
+    #[test]
+    fn pausable_blocks_only_while_paused() {
+        let config = |paused: u8| [vec![3u8; 32], vec![paused]].concat();
+        let running = mint_with(&[(PAUSABLE, config(0))]);
+        assert_eq!(
+            mint(&running).pausable(),
+            Some(PausableConfig {
+                authority: Some(Pubkey::new_from_array([3; 32])),
+                paused: false
+            })
+        );
+        assert_eq!(mint(&running).swap_blocker(), None);
+        for flag in [1u8, 2, 255] {
+            let paused = mint_with(&[(PAUSABLE, config(flag))]);
+            assert!(mint(&paused).pausable().unwrap().paused);
+            assert_eq!(mint(&paused).swap_blocker(), Some(MintBlocker::Paused));
+        }
+    }
+
+    #[test]
+    fn non_transferable_comes_first() {
+        let data = mint_with(&[
+            (TRANSFER_HOOK, hook_value([0; 32], [9; 32])),
+            (PAUSABLE, [vec![0u8; 32], vec![1]].concat()),
+            (NON_TRANSFERABLE, vec![]),
+        ]);
+        let m = mint(&data);
+        assert!(m.is_non_transferable());
+        assert_eq!(m.swap_blocker(), Some(MintBlocker::NonTransferable));
+        assert_eq!(
+            m.extension_types(),
+            vec![TRANSFER_HOOK, PAUSABLE, NON_TRANSFERABLE]
+        );
+        // Paused outranks the hook.
+        let data = mint_with(&[
+            (TRANSFER_HOOK, hook_value([0; 32], [9; 32])),
+            (PAUSABLE, [vec![0u8; 32], vec![1]].concat()),
+        ]);
+        assert_eq!(mint(&data).swap_blocker(), Some(MintBlocker::Paused));
+    }
+
+    #[test]
+    fn transfer_fee_config_reads_both_schedules() {
+        let mut value = vec![0u8; 108];
+        value[64..72].copy_from_slice(&11u64.to_le_bytes());
+        for (at, epoch, max, bps) in [(72, 5u64, 100u64, 25u16), (90, 9, 200, 50)] {
+            value[at..at + 8].copy_from_slice(&epoch.to_le_bytes());
+            value[at + 8..at + 16].copy_from_slice(&max.to_le_bytes());
+            value[at + 16..at + 18].copy_from_slice(&bps.to_le_bytes());
+        }
+        let data = mint_with(&[(EXTENSION_TRANSFER_FEE_CONFIG, value)]);
+        let config = mint(&data).transfer_fee_config().unwrap();
+        assert_eq!(config.withheld_amount, 11);
+        assert_eq!(config.transfer_fee_config_authority, None);
+        assert_eq!(
+            config.older_transfer_fee,
+            TransferFee {
+                epoch: 5,
+                maximum_fee: 100,
+                transfer_fee_basis_points: 25
+            }
+        );
+        assert_eq!(
+            config.newer_transfer_fee,
+            TransferFee {
+                epoch: 9,
+                maximum_fee: 200,
+                transfer_fee_basis_points: 50
+            }
+        );
     }
 }

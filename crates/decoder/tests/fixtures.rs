@@ -589,3 +589,60 @@ fn rpc_errors_are_typed() {
     .unwrap_err();
     assert!(matches!(err, rpc::RpcDecodeError::Encoding(_)));
 }
+
+/// The Token-2022 extensions that block swaps, read on real mints: PYUSD (eight extensions,
+/// a transfer hook with an authority but no program, a zero transfer fee) and the Meteora
+/// pool's Token-2022 mint (a 0.5% transfer fee capped at 5,000).
+#[test]
+fn token_2022_mints_read_hooks_pause_and_fees() {
+    let Some(dir) = decoder::test_utils::fixtures_dir() else {
+        return;
+    };
+    let pyusd = decoder::test_utils::load(
+        &dir,
+        "../metadata/token-2022/2b1kV6DkPAnxd5ixfnxCpjxmKwqjjaYmCZfHsFu24GXo.json",
+    );
+    let m = Mint::from_account(&pyusd.account.owner, &pyusd.account.data).unwrap();
+    assert_eq!(m.extension_types(), vec![3, 12, 1, 4, 16, 14, 18, 19]);
+    let hook = m
+        .transfer_hook()
+        .expect("PYUSD has a transfer hook extension");
+    assert!(hook.authority.is_some());
+    assert_eq!(hook.program_id, None, "PYUSD's hook program is unset");
+    assert_eq!(m.pausable(), None);
+    assert!(!m.is_non_transferable());
+    assert_eq!(m.swap_blocker(), None, "an unset hook does not block swaps");
+    let fee = m.transfer_fee_config().unwrap();
+    for schedule in [fee.older_transfer_fee, fee.newer_transfer_fee] {
+        assert_eq!(schedule.transfer_fee_basis_points, 0);
+    }
+
+    let Some(fixtures) = all_fixtures() else {
+        return;
+    };
+    let f = by_pubkey(&fixtures, "B4rGSdcBrmLEPUQXpZa91PMsRE3GqNcjLd6EMvM3yaj2").unwrap();
+    let m = Mint::from_account(&f.account.owner, &f.account.data).unwrap();
+    assert_eq!(m.extension_types(), vec![1, 18, 19]);
+    assert_eq!((m.transfer_hook(), m.pausable()), (None, None));
+    assert_eq!(m.swap_blocker(), None);
+    let config = m.transfer_fee_config().unwrap();
+    for fee in [config.older_transfer_fee, config.newer_transfer_fee] {
+        assert_eq!(
+            fee,
+            token::TransferFee {
+                epoch: 835,
+                maximum_fee: 5_000,
+                transfer_fee_basis_points: 50,
+            }
+        );
+    }
+
+    let paid = decoder::test_utils::load(
+        &dir,
+        "../metadata/token-2022/98kfF7rmsg1QDUEoCqNE7g7M1FdrTt92TEp2CLzypump.json",
+    );
+    let m = Mint::from_account(&paid.account.owner, &paid.account.data).unwrap();
+    assert_eq!(m.extension_types(), vec![18, 19]);
+    assert_eq!(m.swap_blocker(), None);
+    assert_eq!(m.transfer_fee_config(), None);
+}

@@ -1,5 +1,6 @@
 //! `cargo bench -p pricing`: the quote paths, and in the same run `orca_whirlpools_core`'s
-//! `swap_quote_by_input_token` on identical inputs (the results are asserted equal first).
+//! `swap_quote_by_input_token` on identical inputs (the results are asserted equal first),
+//! with and without Token-2022 transfer fees.
 
 use std::hint::black_box;
 
@@ -8,7 +9,10 @@ use orca_whirlpools_core as orca_core;
 use pricing::clmm::Tick;
 use pricing::clmm::orca::{TickArray, WhirlpoolPool, WhirlpoolState, sqrt_price_from_tick_index};
 use pricing::dlmm::{Bin, BinArray, DlmmParams, DlmmPool, VariableParameters};
-use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, SwapModel};
+use pricing::{
+    AmmV4Pool, CpmmFees, CpmmPool, Direction, FeeProgram, PoolTransferFees, SwapMode, SwapModel,
+    TransferFee, quote_model_with_transfer_fees,
+};
 
 /// A whirlpool at tick 0 (price 1) with liquidity 2^64, tick spacing 64, and an initialized
 /// tick at every spacing so that each crossing is a real tick.
@@ -75,6 +79,68 @@ fn orca_inputs(pool: &WhirlpoolPool) -> (orca_core::WhirlpoolFacade, orca_core::
         facade,
         orca_core::TickArrays::Four(arrays[0], arrays[1], arrays[2], arrays[3]),
     )
+}
+
+/// A whirlpool quote with transfer fees on both mints (A 0.5% capped at 5,000,000; B 1%),
+/// against the same quote without fees and against Orca's crate given the same fees.
+fn clmm_transfer_fees(c: &mut Criterion) {
+    let pool = whirlpool();
+    let (facade, arrays) = orca_inputs(&pool);
+    let (fee_a, fee_b) = (
+        TransferFee::new(50, 5_000_000),
+        TransferFee::new(100, u64::MAX),
+    );
+    let fees = PoolTransferFees {
+        a: Some(fee_a),
+        b: Some(fee_b),
+    };
+    let orca_fee = |f: TransferFee| {
+        Some(orca_core::TransferFee::new_with_max(
+            f.basis_points,
+            f.maximum_fee,
+        ))
+    };
+    for (name, amount) in [
+        ("within_one_tick", 1_000_000u64),
+        ("crossing_10_ticks", 620_000_000_000_000_000),
+    ] {
+        let quote = || {
+            quote_model_with_transfer_fees(
+                FeeProgram::OrcaWhirlpool,
+                black_box(&pool),
+                black_box(fees),
+                Direction::BToA,
+                SwapMode::ExactIn,
+                black_box(amount),
+            )
+        };
+        let orca_quote = || {
+            orca_core::swap_quote_by_input_token(
+                black_box(amount),
+                false,
+                0,
+                black_box(facade),
+                None,
+                black_box(arrays.clone()),
+                0,
+                orca_fee(fee_a),
+                orca_fee(fee_b),
+            )
+        };
+        let (ours, theirs) = (quote().expect("quote"), orca_quote().expect("orca quote"));
+        assert!(ours.transfer_fee_in > 0 && ours.transfer_fee_out > 0);
+        assert_eq!(
+            (ours.minimum_amount_in, ours.amount_out, ours.pool.fee),
+            (theirs.token_in, theirs.token_est_out, theirs.trade_fee)
+        );
+        let mut group = c.benchmark_group(format!("clmm_quote_transfer_fees/{name}"));
+        group.bench_function("dexmon_without_fees", |b| {
+            b.iter(|| black_box(&pool).quote_exact_in(Direction::BToA, black_box(amount)))
+        });
+        group.bench_function("dexmon_with_fees", |b| b.iter(quote));
+        group.bench_function("orca_whirlpools_core_with_fees", |b| b.iter(orca_quote));
+        group.finish();
+    }
 }
 
 fn clmm(c: &mut Criterion) {
@@ -244,5 +310,12 @@ fn dlmm(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, constant_product, tick_math, clmm, dlmm);
+criterion_group!(
+    benches,
+    constant_product,
+    tick_math,
+    clmm,
+    clmm_transfer_fees,
+    dlmm
+);
 criterion_main!(benches);

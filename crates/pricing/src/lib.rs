@@ -11,6 +11,8 @@
 //! - Quote paths use integers only (u64, u128, and 256-bit products), with each program's own
 //!   rounding; every module names the program file and function its formulas come from.
 //!   Floats appear only in [`Price::to_f64`] and the display helpers.
+//! - Token-2022 transfer fees are applied around any model's quote, in each program's order,
+//!   by [`quote_with_transfer_fees`] ([`transfer_fee`] holds the one copy of that math).
 //! - Overflow and impossible swaps are [`PricingError`]s, never panics or wraps.
 //! - A quote that runs out of known liquidity says so ([`Fill::Partial`]) instead of pricing
 //!   as if the curve went on.
@@ -27,6 +29,7 @@ mod error;
 pub mod helpers;
 pub mod math;
 mod quote;
+pub mod transfer_fee;
 
 pub use clmm::orca::{WhirlpoolPool, WhirlpoolState};
 pub use clmm::raydium::ClmmPool as RaydiumClmmPool;
@@ -35,3 +38,7 @@ pub use cp::cpmm::{CpmmFees, CpmmPool, CreatorFeeOn};
 pub use dlmm::DlmmPool;
 pub use error::{PricingError, Result};
 pub use quote::{Direction, Fill, PartialReason, Price, Quote, SwapMode, SwapModel};
+pub use transfer_fee::{
+    FeeProgram, PoolTransferFees, TransferFee, TransferFeeConfig, TransferFeeQuote,
+    quote_model_with_transfer_fees, quote_with_transfer_fees,
+};

@@ -270,3 +270,91 @@ proptest! {
         prop_assert!(large.amount_out <= total);
     }
 }
+
+/// The real pair `B5Eia4cE...` holds a Token-2022 mint with a 0.5% transfer fee capped at
+/// 5,000 (epoch 835 on). Meteora's SDK (`quote_exact_in` / `quote_exact_out`) takes
+/// `calculate_transfer_fee_excluded_amount` of the input before the bins and of the output
+/// after, and grosses exact-out amounts up with `calculate_transfer_fee_included_amount`.
+#[test]
+fn real_token_2022_pair_quotes_with_its_transfer_fee() {
+    use pricing::transfer_fee::{FeeProgram, PoolTransferFees, TransferFee, TransferFeeConfig};
+    use pricing::{SwapMode, quote_model_with_transfer_fees};
+    let Some(fixtures) = all_fixtures() else {
+        return;
+    };
+    let pair = "B5Eia4cE71tKuEDaqPHucJLG2fxySKyKzLMewd2nUvoc";
+    let f = by_pubkey(&fixtures, pair).unwrap();
+    let lb = decoder::LbPair::from_account(&f.account.owner, &f.account.data).unwrap();
+    let fee_of = |mint: decoder::Pubkey| -> Option<TransferFee> {
+        let m = by_pubkey(&fixtures, &mint.to_string())?;
+        let m = decoder::Mint::from_account(&m.account.owner, &m.account.data).unwrap();
+        let config = m.transfer_fee_config()?;
+        let fee = |f: decoder::token::TransferFee| {
+            TransferFee::new(f.transfer_fee_basis_points, f.maximum_fee)
+        };
+        let config = TransferFeeConfig {
+            older: fee(config.older_transfer_fee),
+            newer: fee(config.newer_transfer_fee),
+            newer_epoch: config.newer_transfer_fee.epoch,
+        };
+        Some(config.at_epoch(835))
+    };
+    let fees = PoolTransferFees {
+        a: fee_of(lb.token_x_mint()),
+        b: fee_of(lb.token_y_mint()),
+    };
+    let half = Some(TransferFee::new(50, 5_000));
+    assert!(
+        fees.a == half || fees.b == half,
+        "one side is the 0.5% mint: {fees:?}"
+    );
+    let fee =
+        |fee: Option<TransferFee>, x: u64| fee.map_or(0, |_| (x * 50).div_ceil(10_000).min(5_000));
+    let gross = |fee: Option<TransferFee>, x: u64| {
+        fee.map_or(x, |_| (x * 10_000).div_ceil(9_950).min(x + 5_000))
+    };
+    let pool = pool(&fixtures, pair);
+    for direction in [Direction::AToB, Direction::BToA] {
+        let (fee_in, fee_out) = fees.in_out(direction);
+        for amount in [1_000u64, 1_001, 2_000_000] {
+            let q = quote_model_with_transfer_fees(
+                FeeProgram::MeteoraDlmm,
+                &pool,
+                fees,
+                direction,
+                SwapMode::ExactIn,
+                amount,
+            )
+            .unwrap();
+            let core = pool
+                .quote_exact_in(direction, amount - fee(fee_in, amount))
+                .unwrap();
+            assert_eq!(q.pool, core);
+            assert_eq!(q.amount_in, amount);
+            assert_eq!(
+                q.amount_out,
+                core.amount_out - fee(fee_out, core.amount_out)
+            );
+            if amount == 1_000 && fee_in.is_some() {
+                assert_eq!(q.pool.amount_in, 995, "the issue's example");
+            }
+
+            let want = q.amount_out.max(1);
+            let q = quote_model_with_transfer_fees(
+                FeeProgram::MeteoraDlmm,
+                &pool,
+                fees,
+                direction,
+                SwapMode::ExactOut,
+                want,
+            )
+            .unwrap();
+            let core = pool
+                .quote_exact_out(direction, gross(fee_out, want))
+                .unwrap();
+            assert_eq!(q.pool, core);
+            assert_eq!(q.amount_out, want);
+            assert_eq!(q.amount_in, gross(fee_in, core.amount_in));
+        }
+    }
+}

@@ -521,3 +521,343 @@ fn most_generated_cases_are_compared() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Token-2022 transfer fees: our WhirlpoolPool wrapped in `quote_with_transfer_fees` against
+// Orca's `swap_quote_by_input_token` / `swap_quote_by_output_token` with `transfer_fee_a/b`.
+//
+// One documented difference: on an exact-in that fills completely, Orca's SDK reports as
+// `token_in` the smallest send that nets the pool the same input, where the program (and our
+// `amount_in`) transfers the amount asked; ours reports that number as `minimum_amount_in`,
+// and that is what is compared.
+
+use pricing::transfer_fee::{
+    FeeProgram, PoolTransferFees, TransferFee, TransferFeeConfig, TransferFeeQuote,
+    quote_with_transfer_fees,
+};
+use pricing::{Direction, PricingError, SwapMode, SwapModel};
+
+/// The fee in force at `epoch`, by the token program's rule restated here (`get_epoch_fee`:
+/// the newer fee from its first epoch on), independently of the crate's own pick.
+fn epoch_fee_reference(config: &TransferFeeConfig, epoch: u64) -> TransferFee {
+    if epoch >= config.newer_epoch {
+        config.newer
+    } else {
+        config.older
+    }
+}
+
+fn orca_fee(fee: Option<TransferFee>) -> Option<orca::TransferFee> {
+    fee.map(|f| orca::TransferFee::new_with_max(f.basis_points, f.maximum_fee))
+}
+
+/// What a compared case exercised.
+#[derive(Debug, Default, Clone, Copy)]
+struct FeeCounts {
+    compared: u32,
+    both_refused: u32,
+    fee_in_charged: u32,
+    fee_out_charged: u32,
+    cap_hit: u32,
+    full_fee: u32,
+    slack_in: u32,
+    older_epoch: u32,
+    newer_epoch: u32,
+    exact_out: u32,
+    b_to_a: u32,
+}
+
+impl FeeCounts {
+    fn add(&mut self, o: FeeCounts) {
+        self.compared += o.compared;
+        self.both_refused += o.both_refused;
+        self.fee_in_charged += o.fee_in_charged;
+        self.fee_out_charged += o.fee_out_charged;
+        self.cap_hit += o.cap_hit;
+        self.full_fee += o.full_fee;
+        self.slack_in += o.slack_in;
+        self.older_epoch += o.older_epoch;
+        self.newer_epoch += o.newer_epoch;
+        self.exact_out += o.exact_out;
+        self.b_to_a += o.b_to_a;
+    }
+}
+
+/// Whether `fee` charged its cap on `gross` where the uncapped fee would be more.
+fn capped(fee: Option<TransferFee>, gross: u64) -> bool {
+    fee.is_some_and(|f| {
+        let raw = (u128::from(gross) * u128::from(f.basis_points)).div_ceil(10_000);
+        f.basis_points > 0 && raw > u128::from(f.maximum_fee)
+    })
+}
+
+/// Compares one transfer-fee quote with Orca's; returns what it exercised.
+fn compare_with_fees(
+    pool: &WhirlpoolPool,
+    configs: (TransferFeeConfig, TransferFeeConfig),
+    epoch: u64,
+    amount: u64,
+    mode: SwapMode,
+    direction: Direction,
+) -> FeeCounts {
+    let fees = PoolTransferFees {
+        a: Some(epoch_fee_reference(&configs.0, epoch)),
+        b: Some(epoch_fee_reference(&configs.1, epoch)),
+    };
+    let (fee_in, fee_out) = fees.in_out(direction);
+    let ours: Result<TransferFeeQuote, PricingError> = quote_with_transfer_fees(
+        FeeProgram::OrcaWhirlpool,
+        configs_at(&configs, epoch, direction).0,
+        configs_at(&configs, epoch, direction).1,
+        mode,
+        amount,
+        |mode, amount| pool.quote(direction, mode, amount),
+    );
+    let arrays: [orca::TickArrayFacade; 5] =
+        std::array::from_fn(|i| array_facade(&pool.tick_arrays[i]));
+    let a_to_b = direction == Direction::AToB;
+    let (fa, fb) = (orca_fee(fees.a), orca_fee(fees.b));
+    // (in, out, trade fee): Orca's `token_in`/`token_est_in` and `token_est_out`/`token_out`.
+    let theirs = match mode {
+        SwapMode::ExactIn => orca::swap_quote_by_input_token(
+            amount,
+            a_to_b,
+            0,
+            facade(pool),
+            None,
+            arrays.into(),
+            pool.timestamp,
+            fa,
+            fb,
+        )
+        .map(|q| (q.token_in, q.token_est_out, q.trade_fee)),
+        SwapMode::ExactOut => orca::swap_quote_by_output_token(
+            amount,
+            !a_to_b,
+            0,
+            facade(pool),
+            None,
+            arrays.into(),
+            pool.timestamp,
+            fa,
+            fb,
+        )
+        .map(|q| (q.token_est_in, q.token_out, q.trade_fee)),
+    };
+    let mut counts = FeeCounts::default();
+    let context = || {
+        format!(
+            "amount {amount}, {mode:?}, {direction:?}, fees {fees:?}, epoch {epoch}, {:?}",
+            pool.state
+        )
+    };
+    match (&ours, &theirs) {
+        (Ok(q), _) if q.pool.fill == Fill::Partial(PartialReason::TickArraysExhausted) => {}
+        (Ok(q), Ok((their_in, their_out, their_fee))) => {
+            let our_in = match mode {
+                SwapMode::ExactIn => {
+                    assert_eq!(
+                        q.amount_in,
+                        if q.pool.is_complete() {
+                            amount
+                        } else {
+                            q.minimum_amount_in
+                        },
+                        "{}",
+                        context()
+                    );
+                    q.minimum_amount_in
+                }
+                SwapMode::ExactOut => q.amount_in,
+            };
+            assert_eq!(
+                (our_in, q.amount_out, q.pool.fee),
+                (*their_in, *their_out, *their_fee),
+                "ours {q:?}: {}",
+                context()
+            );
+            counts.compared = 1;
+            counts.fee_in_charged = u32::from(q.transfer_fee_in > 0);
+            counts.fee_out_charged = u32::from(q.transfer_fee_out > 0);
+            counts.cap_hit =
+                u32::from(capped(fee_in, q.amount_in) || capped(fee_out, q.pool.amount_out));
+            counts.full_fee = u32::from(
+                [fee_in, fee_out]
+                    .iter()
+                    .flatten()
+                    .any(|f| f.basis_points == 10_000),
+            );
+            counts.slack_in = u32::from(q.minimum_amount_in < q.amount_in);
+            counts.older_epoch =
+                u32::from(epoch < configs.0.newer_epoch || epoch < configs.1.newer_epoch);
+            counts.newer_epoch =
+                u32::from(epoch >= configs.0.newer_epoch || epoch >= configs.1.newer_epoch);
+            counts.exact_out = u32::from(mode == SwapMode::ExactOut);
+            counts.b_to_a = u32::from(direction == Direction::BToA);
+        }
+        (Err(_), Err(_)) => counts.both_refused = 1,
+        // Orca's SDK quotes an exact-in whose input is all fee as a zero swap; the programs
+        // refuse to swap nothing (Whirlpool `ZeroTradableAmount`), and so do we.
+        (Err(PricingError::ZeroAmount(_)), Ok((_, 0, 0))) if mode == SwapMode::ExactIn => {
+            counts.both_refused = 1
+        }
+        (Ok(q), Err(e)) => panic!("Orca refused ({e}) what we quote {q:?}: {}", context()),
+        (Err(e), Ok(t)) => panic!("we refused ({e}) what Orca quotes {t:?}: {}", context()),
+    }
+    counts
+}
+
+/// The (input, output) fees at `epoch`, picked by the crate's own `at_epoch`.
+fn configs_at(
+    configs: &(TransferFeeConfig, TransferFeeConfig),
+    epoch: u64,
+    direction: Direction,
+) -> (Option<TransferFee>, Option<TransferFee>) {
+    PoolTransferFees {
+        a: Some(configs.0.at_epoch(epoch)),
+        b: Some(configs.1.at_epoch(epoch)),
+    }
+    .in_out(direction)
+}
+
+fn any_transfer_fee() -> impl Strategy<Value = TransferFee> {
+    (
+        prop_oneof![
+            Just(0u16),
+            Just(1u16),
+            Just(50u16),
+            Just(10_000u16),
+            Just(9_999u16),
+            0u16..=10_000
+        ],
+        prop_oneof![
+            Just(0u64),
+            Just(1u64),
+            1u64..1_000,
+            1_000u64..1_000_000_000,
+            Just(u64::MAX)
+        ],
+    )
+        .prop_map(|(bps, max)| TransferFee::new(bps, max))
+}
+
+fn any_fee_config() -> impl Strategy<Value = TransferFeeConfig> {
+    (any_transfer_fee(), any_transfer_fee(), 0u64..20).prop_map(|(older, newer, newer_epoch)| {
+        TransferFeeConfig {
+            older,
+            newer,
+            newer_epoch,
+        }
+    })
+}
+
+/// Generated pools, fees (0, 100%, tiny caps), epochs on both sides of the switch, both modes
+/// and directions: every quote equal to Orca's, and enough of them charging fees for that to
+/// mean something.
+#[test]
+fn transfer_fee_quotes_match_orca() {
+    use proptest::test_runner::{Config, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 3_000,
+        ..Config::default()
+    });
+    let counts = std::cell::Cell::new(FeeCounts::default());
+    let strategy = (
+        generated_pool(),
+        (any_fee_config(), any_fee_config()),
+        0u64..20,
+        prop_oneof![
+            1u64..1_000,
+            1_000u64..1_000_000_000,
+            1_000_000_000u64..u64::MAX / 2
+        ],
+        any::<bool>(),
+        any::<bool>(),
+    );
+    runner
+        .run(
+            &strategy,
+            |(pool, configs, epoch, amount, exact_in, a_to_b)| {
+                let mode = if exact_in {
+                    SwapMode::ExactIn
+                } else {
+                    SwapMode::ExactOut
+                };
+                let direction = if a_to_b {
+                    Direction::AToB
+                } else {
+                    Direction::BToA
+                };
+                let mut total = counts.get();
+                total.add(compare_with_fees(
+                    &pool, configs, epoch, amount, mode, direction,
+                ));
+                counts.set(total);
+                Ok(())
+            },
+        )
+        .unwrap();
+    let c = counts.get();
+    eprintln!("transfer-fee cases against Orca: {c:?}");
+    assert!(c.compared >= 1_200, "{c:?}");
+    assert!(c.fee_in_charged >= 500, "{c:?}");
+    assert!(c.fee_out_charged >= 500, "{c:?}");
+    assert!(c.cap_hit >= 200, "{c:?}");
+    assert!(c.full_fee >= 100, "{c:?}");
+    assert!(c.slack_in >= 20, "{c:?}");
+    assert!(c.older_epoch >= 300 && c.newer_epoch >= 300, "{c:?}");
+    assert!(c.exact_out >= 400 && c.b_to_a >= 400, "{c:?}");
+    assert!(c.both_refused >= 50, "{c:?}");
+}
+
+/// The real SOL/USDC and SAMO/USDC whirlpools with a 0.5% fee capped at 5,000 on one side
+/// and 1% uncapped on the other, every amount size, both modes and directions.
+#[test]
+fn real_whirlpools_with_transfer_fees_quote_like_orca() {
+    let half = TransferFee::new(50, 5_000);
+    let one = TransferFee::new(100, u64::MAX);
+    let flat = |fee| TransferFeeConfig {
+        older: fee,
+        newer: fee,
+        newer_epoch: 0,
+    };
+    let mut total = FeeCounts::default();
+    for key in [
+        "HJPjoWUrhoZzkNfRpHuieeFk9WcZWjwy6PBjZ81ngndJ",
+        "9vqYJjDUFecLL2xPUC4Rc7hyCtZ6iJ4mDiVZX7aFXoAe",
+    ] {
+        let Some(pool) = fixture_pool(key) else {
+            return;
+        };
+        let mut pool = nearest_six(pool);
+        // Orca's quote takes five arrays here, as the generated pools have.
+        let current = pool.state.tick_current_index;
+        while pool.tick_arrays.len() > 5 {
+            let first = pool.tick_arrays[0].start_tick_index;
+            if current - first
+                > pool.tick_arrays[pool.tick_arrays.len() - 1].start_tick_index - current
+            {
+                pool.tick_arrays.remove(0);
+            } else {
+                pool.tick_arrays.pop();
+            }
+        }
+        for configs in [(flat(half), flat(one)), (flat(one), flat(half))] {
+            for exponent in 0..=15 {
+                for mantissa in [1u64, 3, 7] {
+                    let amount = mantissa * 10u64.pow(exponent);
+                    for mode in [SwapMode::ExactIn, SwapMode::ExactOut] {
+                        for direction in [Direction::AToB, Direction::BToA] {
+                            total.add(compare_with_fees(
+                                &pool, configs, 1, amount, mode, direction,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("real whirlpools with transfer fees: {total:?}");
+    assert!(total.compared >= 200, "{total:?}");
+    assert!(total.cap_hit >= 50, "{total:?}");
+}

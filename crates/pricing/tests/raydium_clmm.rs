@@ -354,3 +354,66 @@ fn single_range_comparison_is_not_vacuous() {
     }
     assert!(compared >= 300, "only {compared} of 400 compared");
 }
+
+/// Raydium CLMM `swap_v2` (`exact_internal_v2`) with Token-2022 fees on both sides, by the
+/// program's own steps: exact in takes `get_transfer_fee(amount)` off before the swap and
+/// `get_transfer_fee(amount_1)` off what the vault pays; exact out asks the pool for
+/// `amount + get_transfer_inverse_fee(amount)` and transfers `amount_0 +
+/// get_transfer_inverse_fee(amount_0)` in.
+#[test]
+fn swap_v2_transfer_fees_follow_the_program_steps() {
+    use pricing::transfer_fee::{FeeProgram, PoolTransferFees, TransferFee};
+    use pricing::{SwapMode, quote_model_with_transfer_fees};
+    let pool = dynamic_pool(None);
+    // Token 0: 1% uncapped; token 1: 0.5% capped at 40.
+    let fees = PoolTransferFees {
+        a: Some(TransferFee::new(100, u64::MAX)),
+        b: Some(TransferFee::new(50, 40)),
+    };
+    let fee_0 = |x: u64| x.div_ceil(100);
+    let fee_1 = |x: u64| (x * 50).div_ceil(10_000).min(40);
+    // `calculate_inverse_fee` for 1%: the smallest gross netting x, less x.
+    let inverse_fee_0 = |x: u64| (x * 10_000).div_ceil(9_900) - x;
+    let inverse_fee_1 = |x: u64| ((x * 10_000).div_ceil(9_950) - x).min(40);
+
+    // Exact in, 0 → 1: 1,000,000 in, 10,000 withheld, the pool swaps 990,000.
+    let q = quote_model_with_transfer_fees(
+        FeeProgram::RaydiumClmm,
+        &pool,
+        fees,
+        Direction::AToB,
+        SwapMode::ExactIn,
+        1_000_000,
+    )
+    .unwrap();
+    let core = pool.quote_exact_in(Direction::AToB, 990_000).unwrap();
+    assert_eq!(q.pool, core);
+    assert_eq!(
+        (q.amount_in, q.transfer_fee_in),
+        (1_000_000, fee_0(1_000_000))
+    );
+    assert_eq!(q.amount_out, core.amount_out - fee_1(core.amount_out));
+    assert_eq!(
+        q.transfer_fee_out, 40,
+        "the cap on 0.5% of {}",
+        core.amount_out
+    );
+
+    // Exact out, 1 → 0: 5,000 of token 0 wanted net; the pool pays 5,000 + inverse fee.
+    let q = quote_model_with_transfer_fees(
+        FeeProgram::RaydiumClmm,
+        &pool,
+        fees,
+        Direction::BToA,
+        SwapMode::ExactOut,
+        5_000,
+    )
+    .unwrap();
+    let core = pool
+        .quote_exact_out(Direction::BToA, 5_000 + inverse_fee_0(5_000))
+        .unwrap();
+    assert_eq!(q.pool, core);
+    assert_eq!(q.amount_out, 5_000);
+    assert_eq!(q.amount_in, core.amount_in + inverse_fee_1(core.amount_in));
+    assert_eq!(q.transfer_fee_out, inverse_fee_0(5_000));
+}

@@ -33,6 +33,7 @@ fuzz_target!(|input: &[u8]| {
             }
             DecodedAccount::Mint(m) => {
                 let _ = (m.transfer_fee_config(), m.extension_types());
+                let _ = (m.swap_blocker(), m.transfer_hook(), m.pausable());
             }
             DecodedAccount::TokenAccount(a) => {
                 let _ = a.withheld_transfer_fee();
