@@ -40,6 +40,22 @@ pub fn mint(decimals: u8, supply: u64) -> Vec<u8> {
     data
 }
 
+/// A Token-2022 mint with extensions `(type, value)`, as the token program lays it out: the
+/// 82-byte base, zero padding to 165 bytes, the account type, then the TLV entries. Types are
+/// in [`crate::token::extension_type`].
+pub fn token_2022_mint(decimals: u8, supply: u64, extensions: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut data = mint(decimals, supply);
+    data.resize(crate::token::ACCOUNT_LEN, 0);
+    data.push(crate::token::ACCOUNT_TYPE_MINT);
+    for (extension_type, value) in extensions {
+        data.extend_from_slice(&extension_type.to_le_bytes());
+        let len = u16::try_from(value.len()).unwrap_or(u16::MAX);
+        data.extend_from_slice(&len.to_le_bytes());
+        data.extend_from_slice(value);
+    }
+    data
+}
+
 /// Fields of a Raydium AMM v4 pool.
 #[derive(Debug, Clone, Default)]
 pub struct AmmV4Fields {

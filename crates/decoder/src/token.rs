@@ -20,7 +20,7 @@ pub const MINT_LEN: usize = 82;
 pub const MULTISIG_LEN: usize = 355;
 const ACCOUNT_TYPE_OFFSET: usize = 165;
 const TLV_START: usize = 166;
-const ACCOUNT_TYPE_MINT: u8 = 1;
+pub(crate) const ACCOUNT_TYPE_MINT: u8 = 1;
 const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
 /// Token-2022 extension type numbers (spl-token-2022 `extension/mod.rs`, `ExtensionType`, a
 /// `#[repr(u16)]` enum counted from `Uninitialized` = 0). Only the ones read here.
@@ -525,16 +525,7 @@ mod tests {
     /// A Token-2022 mint with the given extensions (type, value), as the token program lays
     /// it out: the 82-byte base, zero padding to 165, the account type, then the TLV entries.
     fn mint_with(extensions: &[(u16, Vec<u8>)]) -> Vec<u8> {
-        let mut data = vec![0u8; ACCOUNT_LEN];
-        data[44] = 6; // decimals
-        data[45] = 1; // is_initialized
-        data.push(ACCOUNT_TYPE_MINT);
-        for (ext_type, value) in extensions {
-            data.extend_from_slice(&ext_type.to_le_bytes());
-            data.extend_from_slice(&(value.len() as u16).to_le_bytes());
-            data.extend_from_slice(value);
-        }
-        data
+        crate::encode::token_2022_mint(6, 0, extensions)
     }
 
     fn mint(data: &[u8]) -> Mint<'_> {

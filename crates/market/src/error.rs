@@ -81,7 +81,7 @@ pub enum MarketError {
     #[error("mint {0} is not one of the pool's tokens")]
     UnknownMint(Pubkey),
     /// A mint has an extension that makes a swap impossible or unpredictable.
-    #[error("mint {mint} cannot be quoted: {blocker}")]
+    #[error("mint {mint} cannot be quoted: {blocker:?}")]
     Unquotable {
         /// The mint.
         mint: Pubkey,

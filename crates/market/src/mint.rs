@@ -1,21 +1,10 @@
 //! What a pool needs to know about each of its mints: decimals, the Token-2022 transfer fee,
 //! and whether an extension makes swaps impossible or unpredictable.
 
-use crate::snapshot::TransferFee;
-use decoder::token::{TokenProgram, TransferFeeConfig};
+pub use decoder::token::MintBlocker;
+use decoder::token::TokenProgram;
 use decoder::{Mint, Pubkey};
-
-/// Placeholder until the decoder reads blocking extensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MintBlocker {
-    /// A transfer hook program is set.
-    TransferHook,
-}
-impl std::fmt::Display for MintBlocker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{self:?}")
-    }
-}
+use pricing::transfer_fee::{TransferFee, TransferFeeConfig};
 
 use crate::error::{AccountRole, MarketError, Result};
 
@@ -28,7 +17,7 @@ pub struct MintState {
     pub decimals: u8,
     /// SPL Token or Token-2022.
     pub program: TokenProgram,
-    /// Token-2022 `TransferFeeConfig`, when the mint has one.
+    /// Token-2022 `TransferFeeConfig` (its two schedules), when the mint has one.
     pub transfer_fee: Option<TransferFeeConfig>,
     /// An extension that makes swaps impossible or unpredictable (transfer hook, paused,
     /// non-transferable).
@@ -50,18 +39,25 @@ impl MintState {
             address,
             decimals: mint.decimals(),
             program: mint.program(),
-            transfer_fee: mint.transfer_fee_config(),
-            blocker: None,
+            transfer_fee: mint.transfer_fee_config().map(|c| TransferFeeConfig {
+                older: TransferFee::new(
+                    c.older_transfer_fee.transfer_fee_basis_points,
+                    c.older_transfer_fee.maximum_fee,
+                ),
+                newer: TransferFee::new(
+                    c.newer_transfer_fee.transfer_fee_basis_points,
+                    c.newer_transfer_fee.maximum_fee,
+                ),
+                newer_epoch: c.newer_transfer_fee.epoch,
+            }),
+            blocker: mint.swap_blocker(),
         })
     }
 
     /// The transfer fee in force at `epoch`, or `None` where transfers are free.
     pub fn transfer_fee_at(&self, epoch: u64) -> Option<TransferFee> {
-        let fee = self.transfer_fee.as_ref()?.fee_at(epoch);
-        (fee.transfer_fee_basis_points > 0).then_some(TransferFee {
-            basis_points: fee.transfer_fee_basis_points,
-            maximum_fee: fee.maximum_fee,
-        })
+        let fee = self.transfer_fee.as_ref()?.at_epoch(epoch);
+        (fee.basis_points > 0).then_some(fee)
     }
 
     /// `Ok` unless an extension makes swaps of this token impossible or unpredictable.

@@ -1,14 +1,7 @@
 //! A pool frozen at one clock: its model, its mints' transfer fees, and quotes that settle
 //! the way the chain settles them.
 
-/// Placeholder until pricing has transfer fees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransferFee {
-    /// bps
-    pub basis_points: u16,
-    /// cap
-    pub maximum_fee: u64,
-}
+use pricing::transfer_fee::{FeeProgram, TransferFee, quote_with_transfer_fees};
 use pricing::{Direction, Fill, Price, SwapMode};
 
 use crate::PoolKind;
@@ -20,6 +13,9 @@ use crate::model::PoolModel;
 pub struct SwapQuote {
     /// What leaves the trader's account: the pool's input plus the input mint's transfer fee.
     pub amount_in: u64,
+    /// The least that could be sent for the same pool input (where the transfer fee's rounding
+    /// leaves slack; equal to `amount_in` without a transfer fee).
+    pub minimum_amount_in: u64,
     /// What arrives in the trader's account: the pool's output less the output mint's
     /// transfer fee.
     pub amount_out: u64,
@@ -93,6 +89,7 @@ impl PoolSnapshot {
             let q = self.model.quote(direction, mode, amount)?;
             return Ok(SwapQuote {
                 amount_in: q.amount_in,
+                minimum_amount_in: q.amount_in,
                 amount_out: q.amount_out,
                 fee: q.fee,
                 fee_out: q.fee_out,
@@ -102,8 +99,29 @@ impl PoolSnapshot {
                 price_after: q.price_after,
             });
         }
-        // Transfer-fee application lands with the pricing crate's transfer-fee math.
-        Err(pricing::PricingError::Unsupported("Token-2022 transfer fees").into())
+        let program = match self.kind() {
+            // AMM v4 trades classic SPL Token mints only, which have no transfer fee; were one
+            // to appear, the constant-product order is CPMM's.
+            PoolKind::RaydiumAmmV4 | PoolKind::RaydiumCpmm => FeeProgram::RaydiumCpmm,
+            PoolKind::RaydiumClmm => FeeProgram::RaydiumClmm,
+            PoolKind::OrcaWhirlpool => FeeProgram::OrcaWhirlpool,
+            PoolKind::MeteoraDlmm => FeeProgram::MeteoraDlmm,
+        };
+        let q =
+            quote_with_transfer_fees(program, fee_in, fee_out, mode, amount, |mode, amount| {
+                self.model.quote(direction, mode, amount)
+            })?;
+        Ok(SwapQuote {
+            amount_in: q.amount_in,
+            minimum_amount_in: q.minimum_amount_in,
+            amount_out: q.amount_out,
+            fee: q.pool.fee,
+            fee_out: q.pool.fee_out,
+            transfer_fee_in: q.transfer_fee_in,
+            transfer_fee_out: q.transfer_fee_out,
+            fill: q.pool.fill,
+            price_after: q.pool.price_after,
+        })
     }
 
     /// An exact-in quote.
