@@ -23,6 +23,24 @@ use pricing::clmm::orca::{
 use pricing::{Fill, PartialReason};
 use proptest::prelude::*;
 
+/// The swap's way from the differential's bools (`a_to_b`), in the crate's vocabulary.
+fn direction(a_to_b: bool) -> Direction {
+    if a_to_b {
+        Direction::AToB
+    } else {
+        Direction::BToA
+    }
+}
+
+/// The swap's kind from the differential's bools (`exact_in`).
+fn mode(exact_in: bool) -> SwapMode {
+    if exact_in {
+        SwapMode::ExactIn
+    } else {
+        SwapMode::ExactOut
+    }
+}
+
 fn facade(pool: &WhirlpoolPool) -> orca::WhirlpoolFacade {
     // A pool made from an adaptive fee tier has a fee tier index other than its tick spacing.
     let fee_tier_index = if pool.oracle.is_some() {
@@ -121,7 +139,7 @@ fn orca_error(pool: &WhirlpoolPool, amount: u64, exact_in: bool, a_to_b: bool) -
 
 /// Compares one quote; returns whether it was compared.
 fn compare(pool: &WhirlpoolPool, amount: u64, exact_in: bool, a_to_b: bool) -> bool {
-    let ours = pool.swap(amount, 0, exact_in, a_to_b);
+    let ours = pool.swap(direction(a_to_b), mode(exact_in), amount, 0);
     let theirs = orca_swap(pool, amount, 0, exact_in, a_to_b);
     match (&ours, &theirs) {
         (Ok(ours), _) if ours.fill == Fill::Partial(PartialReason::TickArraysExhausted) => false,
@@ -299,8 +317,12 @@ fn running_out_of_tick_arrays_is_reported_not_extrapolated() {
         .tick_arrays
         .retain(|a| current >= a.start_tick_index && current < a.start_tick_index + span);
     assert_eq!(only_current.tick_arrays.len(), 1);
-    let more = pool.swap(u64::MAX / 4, 0, true, true).unwrap();
-    let partial = only_current.swap(u64::MAX / 4, 0, true, true).unwrap();
+    let more = pool
+        .swap(Direction::AToB, SwapMode::ExactIn, u64::MAX / 4, 0)
+        .unwrap();
+    let partial = only_current
+        .swap(Direction::AToB, SwapMode::ExactIn, u64::MAX / 4, 0)
+        .unwrap();
     assert_eq!(
         partial.fill,
         Fill::Partial(PartialReason::TickArraysExhausted)

@@ -8,8 +8,26 @@ use pricing::clmm::raydium::{
     ClmmPool, ClmmState, ClmmTick, ClmmTickArray, DynamicFee, FeeOn, MAX_TICK, MIN_TICK,
     sqrt_price_at_tick, tick_at_sqrt_price,
 };
-use pricing::{Direction, Fill, PartialReason, SwapModel};
+use pricing::{Direction, Fill, PartialReason, SwapMode, SwapModel};
 use proptest::prelude::*;
+
+/// The swap's way from the differential's bools (`a_to_b`), in the crate's vocabulary.
+fn direction(a_to_b: bool) -> Direction {
+    if a_to_b {
+        Direction::AToB
+    } else {
+        Direction::BToA
+    }
+}
+
+/// The swap's kind from the differential's bools (`exact_in`).
+fn mode(exact_in: bool) -> SwapMode {
+    if exact_in {
+        SwapMode::ExactIn
+    } else {
+        SwapMode::ExactOut
+    }
+}
 
 #[test]
 fn real_pool_tick_matches_its_sqrt_price() {
@@ -152,8 +170,8 @@ proptest! {
         a_to_b: bool,
     ) {
         let (raydium, orca) = twin_pools(tick, frac, liquidity, fee_rate);
-        let r = raydium.swap(amount, 0, exact_in, a_to_b);
-        let o = orca.swap(amount, 0, exact_in, a_to_b);
+        let r = raydium.swap(direction(a_to_b), mode(exact_in), amount, 0);
+        let o = orca.swap(direction(a_to_b), mode(exact_in), amount, 0);
         if let (Ok(r), Ok(o)) = (r, o) {
             // Only compare swaps that stayed inside the shared range.
             let inside = r.end_sqrt_price > sqrt_price_at_tick(tick.div_euclid(60) * 60).unwrap()
@@ -209,7 +227,7 @@ fn limit_orders_on_a_crossed_tick_are_refused_not_guessed() {
     let (mut pool, _) = twin_pools(1_000, 500_000, 1 << 64, 2_500);
     pool.tick_arrays[0].ticks[0].has_limit_orders = true;
     assert!(matches!(
-        pool.swap(u64::MAX / 2, 0, true, true),
+        pool.swap(Direction::AToB, SwapMode::ExactIn, u64::MAX / 2, 0),
         Err(pricing::PricingError::Unsupported(_))
     ));
 }
@@ -245,8 +263,12 @@ fn the_dynamic_fee_raises_the_fee_and_grows_with_distance() {
     let calm = dynamic_pool(Some(dynamic(0, now - 5)));
     // About eight ticks of price movement.
     let big = 1_000_000_000_000_000_000u64;
-    let q_static = static_pool.swap(big, 0, true, true).unwrap();
-    let q_calm = calm.swap(big, 0, true, true).unwrap();
+    let q_static = static_pool
+        .swap(Direction::AToB, SwapMode::ExactIn, big, 0)
+        .unwrap();
+    let q_calm = calm
+        .swap(Direction::AToB, SwapMode::ExactIn, big, 0)
+        .unwrap();
     assert_eq!(q_static.fill, Fill::Complete);
     assert_eq!(q_calm.fill, Fill::Complete);
     assert!(
@@ -257,8 +279,12 @@ fn the_dynamic_fee_raises_the_fee_and_grows_with_distance() {
     );
     assert!(q_calm.amount_out < q_static.amount_out);
     // A tiny swap inside the first tick-spacing step pays (almost) the base fee only.
-    let tiny_static = static_pool.swap(1_000_000, 0, true, true).unwrap();
-    let tiny_calm = calm.swap(1_000_000, 0, true, true).unwrap();
+    let tiny_static = static_pool
+        .swap(Direction::AToB, SwapMode::ExactIn, 1_000_000, 0)
+        .unwrap();
+    let tiny_calm = calm
+        .swap(Direction::AToB, SwapMode::ExactIn, 1_000_000, 0)
+        .unwrap();
     assert_eq!(tiny_calm.fee, tiny_static.fee);
 }
 
@@ -280,7 +306,11 @@ fn the_volatility_reference_decays_with_time() {
         volatility_reference: 100_000,
         ..dynamic(100_000, now - 600)
     }));
-    let fee = |p: &ClmmPool| p.swap(big, 0, true, true).unwrap().fee;
+    let fee = |p: &ClmmPool| {
+        p.swap(Direction::AToB, SwapMode::ExactIn, big, 0)
+            .unwrap()
+            .fee
+    };
     assert!(
         fee(&fresh) > fee(&decaying),
         "{} vs {}",
@@ -339,8 +369,8 @@ fn single_range_comparison_is_not_vacuous() {
         let amount = next() % 1_000_000 + 1;
         let (exact_in, a_to_b) = (next() % 2 == 0, next() % 2 == 0);
         let (Ok(r), Ok(o)) = (
-            raydium.swap(amount, 0, exact_in, a_to_b),
-            orca.swap(amount, 0, exact_in, a_to_b),
+            raydium.swap(direction(a_to_b), mode(exact_in), amount, 0),
+            orca.swap(direction(a_to_b), mode(exact_in), amount, 0),
         ) else {
             continue;
         };

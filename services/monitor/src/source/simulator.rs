@@ -28,7 +28,7 @@ use pricing::clmm::raydium::{ClmmState, ClmmTick, ClmmTickArray, FeeOn};
 use pricing::dlmm::{
     Bin, BinArray, DlmmParams, DlmmPool, VariableParameters, bin_id_to_array_index,
 };
-use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, RaydiumClmmPool, SwapModel};
+use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, RaydiumClmmPool, SwapMode, SwapModel};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -660,14 +660,14 @@ impl Market {
                 (m.reserve_0, m.reserve_1) = pool.reserves;
             }
             PoolModel::Whirlpool(m) => {
-                if let Ok(o) = m.swap(amount_in, 0, true, a_to_b) {
+                if let Ok(o) = m.swap(direction, SwapMode::ExactIn, amount_in, 0) {
                     m.state.sqrt_price = o.end_sqrt_price;
                     m.state.tick_current_index = o.end_tick_index;
                     m.state.liquidity = o.end_liquidity;
                 }
             }
             PoolModel::RaydiumClmm(m) => {
-                if let Ok(o) = m.swap(amount_in, 0, true, a_to_b) {
+                if let Ok(o) = m.swap(direction, SwapMode::ExactIn, amount_in, 0) {
                     m.state.sqrt_price_x64 = o.end_sqrt_price;
                     m.state.tick_current = o.end_tick;
                     m.state.liquidity = o.end_liquidity;

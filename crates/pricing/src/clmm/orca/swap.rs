@@ -193,20 +193,23 @@ impl<'a> TickSequence<'a> {
 }
 
 impl WhirlpoolPool {
-    /// Runs the program's swap.
-    ///
-    /// `sqrt_price_limit` of 0 means none (the price range's end).
+    /// Runs the program's swap: `amount` is the input for [`SwapMode::ExactIn`] and the output
+    /// for [`SwapMode::ExactOut`], in raw token units. `sqrt_price_limit` is a Q64.64 sqrt
+    /// price the swap may not pass; 0 means none (the price range's end). [`SwapModel::quote`]
+    /// is this without a limit; use `swap` for the limit or the end tick and liquidity.
     ///
     /// # Errors
     /// Inputs the program rejects (zero amount, a limit on the wrong side or out of range, a
     /// timestamp before trading opens or before the oracle's last update) and overflow.
     pub fn swap(
         &self,
+        direction: Direction,
+        mode: SwapMode,
         amount: u64,
         sqrt_price_limit: u128,
-        exact_in: bool,
-        a_to_b: bool,
     ) -> Result<SwapOutcome> {
+        let a_to_b = direction == Direction::AToB;
+        let exact_in = mode == SwapMode::ExactIn;
         let s = &self.state;
         let explicit_limit = sqrt_price_limit != 0;
         let limit = match (explicit_limit, a_to_b) {
@@ -389,12 +392,7 @@ impl WhirlpoolPool {
 
 impl SwapModel for WhirlpoolPool {
     fn quote(&self, direction: Direction, mode: SwapMode, amount: u64) -> Result<Quote> {
-        let outcome = self.swap(
-            amount,
-            0,
-            mode == SwapMode::ExactIn,
-            direction == Direction::AToB,
-        )?;
+        let outcome = self.swap(direction, mode, amount, 0)?;
         Ok(Quote {
             amount_in: outcome.amount_in,
             amount_out: outcome.amount_out,

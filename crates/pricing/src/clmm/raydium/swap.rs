@@ -348,19 +348,24 @@ impl ClmmPool {
         }
     }
 
-    /// Runs the program's swap. `sqrt_price_limit` of 0 means none: the limit then sits one
-    /// unit inside the price range, the nearest the program allows.
+    /// Runs the program's swap: `amount` is the input for [`SwapMode::ExactIn`] and the output
+    /// for [`SwapMode::ExactOut`], in raw token units; [`Direction::AToB`] sells token 0.
+    /// `sqrt_price_limit` is a Q64.64 sqrt price the swap may not pass; 0 means none, and the
+    /// limit then sits one unit inside the price range, the nearest the program allows.
+    /// [`SwapModel::quote`] is this without a limit.
     ///
     /// # Errors
     /// Inputs the program rejects, overflow, and [`PricingError::Unsupported`] for limit
     /// orders on a crossed tick.
     pub fn swap(
         &self,
+        direction: Direction,
+        mode: SwapMode,
         amount: u64,
         sqrt_price_limit: u128,
-        is_base_input: bool,
-        zero_for_one: bool,
     ) -> Result<SwapOutcome> {
+        let zero_for_one = direction == Direction::AToB;
+        let is_base_input = mode == SwapMode::ExactIn;
         let s = &self.state;
         if amount == 0 {
             return Err(PricingError::ZeroAmount("amount"));
@@ -666,12 +671,7 @@ impl ClmmPool {
 
 impl SwapModel for ClmmPool {
     fn quote(&self, direction: Direction, mode: SwapMode, amount: u64) -> Result<Quote> {
-        let o = self.swap(
-            amount,
-            0,
-            mode == SwapMode::ExactIn,
-            direction == Direction::AToB,
-        )?;
+        let o = self.swap(direction, mode, amount, 0)?;
         Ok(Quote {
             amount_in: o.amount_in,
             amount_out: o.amount_out,
