@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, criterion_group, criterion_main};
 use detector::{Detector, DetectorConfig, PoolUpdate, TokenInfo};
 use market::PoolModel;
-use pricing::AmmV4Pool;
+use pricing::{AmmV4Params, AmmV4Pool, Vault};
 
 struct Rng(u64);
 
@@ -45,7 +45,15 @@ fn pool(n: usize, a: usize, b: usize, prices: &[f64], skew: f64, slot: u64, at: 
     address[..8].copy_from_slice(&(n as u64 + 1).to_le_bytes());
     address[31] = 0xEE;
     let curve = PoolModel::RaydiumAmmV4(
-        AmmV4Pool::new((ra, rb), (0, 0), (25, 10_000), (6, 6)).expect("pool"),
+        AmmV4Pool::new(AmmV4Params {
+            vault_coin: Vault::new(ra, 0),
+            vault_pc: Vault::new(rb, 0),
+            swap_fee_numerator: 25,
+            swap_fee_denominator: 10_000,
+            coin_decimals: 6,
+            pc_decimals: 6,
+        })
+        .expect("pool"),
     );
     PoolUpdate {
         address,

@@ -10,7 +10,9 @@ use pricing::clmm::orca::{
     TickArray, WhirlpoolPool, WhirlpoolState, sqrt_price_from_tick_index,
     tick_index_from_sqrt_price,
 };
-use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, SwapModel};
+use pricing::{
+    AmmV4Params, AmmV4Pool, CpmmFees, CpmmParams, CpmmPool, Direction, SwapModel, Vault,
+};
 use proptest::prelude::*;
 use protocol::{OpportunityStatus, OpportunityType};
 
@@ -75,7 +77,15 @@ fn address(n: u8) -> [u8; 32] {
 /// A constant-product pool of `a` and `b` holding `ra` and `rb` raw units.
 fn amm(n: u8, a: Mint, b: Mint, ra: u64, rb: u64, slot: u64, at: u64) -> PoolUpdate {
     let curve = PoolModel::RaydiumAmmV4(
-        AmmV4Pool::new((ra, rb), (0, 0), (25, 10_000), (decimals(a), decimals(b))).unwrap(),
+        AmmV4Pool::new(AmmV4Params {
+            vault_coin: Vault::new(ra, 0),
+            vault_pc: Vault::new(rb, 0),
+            swap_fee_numerator: 25,
+            swap_fee_denominator: 10_000,
+            coin_decimals: decimals(a),
+            pc_decimals: decimals(b),
+        })
+        .unwrap(),
     );
     PoolUpdate {
         address: address(n),
@@ -99,7 +109,14 @@ fn cpmm(n: u8, a: Mint, b: Mint, ra: u64, rb: u64, slot: u64, at: u64) -> PoolUp
         creator_fee_on: Default::default(),
     };
     let curve = PoolModel::RaydiumCpmm(
-        CpmmPool::new(ra, rb, 0, 0, fees, decimals(a), decimals(b)).unwrap(),
+        CpmmPool::new(CpmmParams {
+            vault_0: Vault::new(ra, 0),
+            vault_1: Vault::new(rb, 0),
+            fees,
+            decimals_0: decimals(a),
+            decimals_1: decimals(b),
+        })
+        .unwrap(),
     );
     PoolUpdate {
         address: address(n),
@@ -593,9 +610,16 @@ fn events_map_onto_the_protocol_message() {
         matches!(protocol::decode_server(&wire, protocol::Codec::Json).unwrap(), protocol::ServerMessage::Opportunity(m) if m == msg)
     );
     let _ = sqrt_price_from_tick_index(0);
-    let _ = AmmV4Pool::new((1, 1), (0, 0), (25, 10_000), (0, 0))
-        .unwrap()
-        .spot_price();
+    let _ = AmmV4Pool::new(AmmV4Params {
+        vault_coin: Vault::new(1, 0),
+        vault_pc: Vault::new(1, 0),
+        swap_fee_numerator: 25,
+        swap_fee_denominator: 10_000,
+        coin_decimals: 0,
+        pc_decimals: 0,
+    })
+    .unwrap()
+    .spot_price();
 }
 
 /// Replays updates and re-runs every reported spatial and triangular opportunity through

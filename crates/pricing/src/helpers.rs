@@ -125,15 +125,17 @@ pub fn pool_value_in_b(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::AmmV4Pool;
+    use crate::{AmmV4Params, AmmV4Pool, Vault};
 
     fn pool() -> AmmV4Pool {
-        AmmV4Pool::new(
-            (1_000_000_000_000, 176_000_000_000),
-            (0, 0),
-            (25, 10_000),
-            (9, 6),
-        )
+        AmmV4Pool::new(AmmV4Params {
+            vault_coin: Vault::new(1_000_000_000_000, 0),
+            vault_pc: Vault::new(176_000_000_000, 0),
+            swap_fee_numerator: 25,
+            swap_fee_denominator: 10_000,
+            coin_decimals: 9,
+            pc_decimals: 6,
+        })
         .unwrap()
     }
 

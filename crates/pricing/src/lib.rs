@@ -33,8 +33,9 @@ pub mod transfer_fee;
 
 pub use clmm::orca::{WhirlpoolPool, WhirlpoolState};
 pub use clmm::raydium::ClmmPool as RaydiumClmmPool;
-pub use cp::amm_v4::AmmV4Pool;
-pub use cp::cpmm::{CpmmFees, CpmmPool, CreatorFeeOn};
+pub use cp::Vault;
+pub use cp::amm_v4::{AmmV4Params, AmmV4Pool};
+pub use cp::cpmm::{CpmmFees, CpmmParams, CpmmPool, CreatorFeeOn};
 pub use dlmm::DlmmPool;
 pub use error::{PricingError, Result};
 pub use quote::{Direction, Fill, PartialReason, Price, Quote, SwapMode, SwapModel};

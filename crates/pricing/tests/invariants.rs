@@ -10,7 +10,10 @@ use decoder::test_utils::{all_fixtures, by_pubkey};
 use pricing::clmm::Tick;
 use pricing::clmm::orca::{TickArray, WhirlpoolPool, WhirlpoolState};
 use pricing::dlmm::{Bin, BinArray, DlmmParams, DlmmPool, VariableParameters};
-use pricing::{AmmV4Pool, CpmmFees, CpmmPool, CreatorFeeOn, Direction, SwapMode, SwapModel};
+use pricing::{
+    AmmV4Params, AmmV4Pool, CpmmFees, CpmmParams, CpmmPool, CreatorFeeOn, Direction, SwapMode,
+    SwapModel, Vault,
+};
 use proptest::prelude::*;
 
 fn direction() -> impl Strategy<Value = Direction> {
@@ -25,7 +28,15 @@ fn amm_v4() -> impl Strategy<Value = AmmV4Pool> {
         prop::sample::select(vec![10_000u64, 1_000_000]),
     )
         .prop_map(|(coin, pc, num, den)| {
-            AmmV4Pool::new((coin, pc), (0, 0), (num, den), (9, 6)).unwrap()
+            AmmV4Pool::new(AmmV4Params {
+                vault_coin: Vault::new(coin, 0),
+                vault_pc: Vault::new(pc, 0),
+                swap_fee_numerator: num,
+                swap_fee_denominator: den,
+                coin_decimals: 9,
+                pc_decimals: 6,
+            })
+            .unwrap()
         })
 }
 
@@ -51,7 +62,14 @@ fn cpmm() -> impl Strategy<Value = CpmmPool> {
                 creator_fee_rate: creator,
                 creator_fee_on: on,
             };
-            CpmmPool::new(r0, r1, 0, 0, fees, 9, 6).unwrap()
+            CpmmPool::new(CpmmParams {
+                vault_0: Vault::new(r0, 0),
+                vault_1: Vault::new(r1, 0),
+                fees,
+                decimals_0: 9,
+                decimals_1: 6,
+            })
+            .unwrap()
         })
 }
 
@@ -115,11 +133,11 @@ proptest! {
         amount: u64, d in direction(), exact_in: bool,
     ) {
         let mode = if exact_in { SwapMode::ExactIn } else { SwapMode::ExactOut };
-        if let Ok(p) = AmmV4Pool::new((a, b), owed, fee, (0, 0)) {
+        if let Ok(p) = AmmV4Pool::new(AmmV4Params { vault_coin: Vault::new(a, owed.0), vault_pc: Vault::new(b, owed.1), swap_fee_numerator: fee.0, swap_fee_denominator: fee.1, coin_decimals: 0, pc_decimals: 0 }) {
             let _ = p.quote(d, mode, amount);
         }
         let fees = CpmmFees { trade_fee_rate: fee.0, protocol_fee_rate: fee.1, fund_fee_rate: fee.1, creator_fee_rate: fee.0 / 3, creator_fee_on: CreatorFeeOn::OnlyToken1 };
-        if let Ok(p) = CpmmPool::new(a, b, owed.0, owed.1, fees, 0, 0) {
+        if let Ok(p) = CpmmPool::new(CpmmParams { vault_0: Vault::new(a, owed.0), vault_1: Vault::new(b, owed.1), fees, decimals_0: 0, decimals_1: 0 }) {
             let _ = p.quote(d, mode, amount);
         }
         let mut ticks = [Tick::default(); 88];
@@ -181,12 +199,14 @@ fn real_constant_product_pools_map_onto_the_models() {
     let f = by_pubkey(&fixtures, "58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2").unwrap();
     let p = decoder::AmmInfo::from_account(&f.account.owner, &f.account.data).unwrap();
     let (vault_coin, vault_pc) = (2_000_000_000_000u64, 350_000_000_000u64);
-    let pool = AmmV4Pool::new(
-        (vault_coin, vault_pc),
-        (p.need_take_pnl_coin(), p.need_take_pnl_pc()),
-        (p.swap_fee_numerator(), p.swap_fee_denominator()),
-        (p.coin_decimals(), p.pc_decimals()),
-    )
+    let pool = AmmV4Pool::new(AmmV4Params {
+        vault_coin: Vault::new(vault_coin, p.need_take_pnl_coin()),
+        vault_pc: Vault::new(vault_pc, p.need_take_pnl_pc()),
+        swap_fee_numerator: p.swap_fee_numerator(),
+        swap_fee_denominator: p.swap_fee_denominator(),
+        coin_decimals: p.coin_decimals(),
+        pc_decimals: p.pc_decimals(),
+    })
     .unwrap();
     assert_eq!(pool.reserve_coin, vault_coin - 183_502_858);
     assert_eq!(pool.reserve_pc, vault_pc - 21_928_100);
@@ -206,20 +226,27 @@ fn real_constant_product_pools_map_onto_the_models() {
         creator_fee_rate: 0,
         creator_fee_on: CreatorFeeOn::BothToken,
     };
-    let pool = CpmmPool::new(
-        10_000_000_000,
-        900_000_000,
-        owed_0,
-        owed_1,
+    let pool = CpmmPool::new(CpmmParams {
+        vault_0: Vault::new(10_000_000_000, owed_0),
+        vault_1: Vault::new(900_000_000, owed_1),
         fees,
-        p.mint_0_decimals(),
-        p.mint_1_decimals(),
-    )
+        decimals_0: p.mint_0_decimals(),
+        decimals_1: p.mint_1_decimals(),
+    })
     .unwrap();
     assert_eq!(pool.reserve_0, 10_000_000_000 - 484_814_504 - 123_593_244);
     assert_eq!(pool.reserve_1, 900_000_000 - 286_186_090 - 78_871_511);
     let q = pool.quote_exact_in(Direction::BToA, 1_000_000).unwrap();
     assert!(q.amount_out > 0 && q.fee == 2_500);
     // Owing more than the vault holds is refused, as the program does.
-    assert!(CpmmPool::new(1, 1, owed_0, owed_1, fees, 9, 6).is_err());
+    assert!(
+        CpmmPool::new(CpmmParams {
+            vault_0: Vault::new(1, owed_0),
+            vault_1: Vault::new(1, owed_1),
+            fees,
+            decimals_0: 9,
+            decimals_1: 6
+        })
+        .is_err()
+    );
 }

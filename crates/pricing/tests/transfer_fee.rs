@@ -70,7 +70,14 @@ fn cpmm() -> pricing::CpmmPool {
         creator_fee_rate: 0,
         creator_fee_on: pricing::CreatorFeeOn::BothToken,
     };
-    pricing::CpmmPool::new(5_000_000_000, 7_000_000_000, 0, 0, fees, 9, 6).unwrap()
+    pricing::CpmmPool::new(pricing::CpmmParams {
+        vault_0: pricing::Vault::new(5_000_000_000, 0),
+        vault_1: pricing::Vault::new(7_000_000_000, 0),
+        fees,
+        decimals_0: 9,
+        decimals_1: 6,
+    })
+    .unwrap()
 }
 
 /// Raydium CPMM `swap_base_input`: `actual_amount_in = amount_in - get_transfer_fee(amount_in)`

@@ -2,7 +2,7 @@
 
 use decoder::AmmInfo;
 use decoder::DecodedAccount;
-use pricing::AmmV4Pool;
+use pricing::{AmmV4Params, AmmV4Pool, Vault};
 
 use super::{Parts, PoolAccounts};
 use crate::error::{AccountRole, Result};
@@ -22,10 +22,12 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
     let DecodedAccount::RaydiumAmmV4(p) = parts.pool else {
         return Err(super::wrong(parts.address, AccountRole::Pool, &parts.pool));
     };
-    Ok(PoolModel::RaydiumAmmV4(AmmV4Pool::new(
-        parts.reserves,
-        (p.need_take_pnl_coin(), p.need_take_pnl_pc()),
-        (p.swap_fee_numerator(), p.swap_fee_denominator()),
-        parts.decimals,
-    )?))
+    Ok(PoolModel::RaydiumAmmV4(AmmV4Pool::new(AmmV4Params {
+        vault_coin: Vault::new(parts.reserves.0, p.need_take_pnl_coin()),
+        vault_pc: Vault::new(parts.reserves.1, p.need_take_pnl_pc()),
+        swap_fee_numerator: p.swap_fee_numerator(),
+        swap_fee_denominator: p.swap_fee_denominator(),
+        coin_decimals: parts.decimals.0,
+        pc_decimals: parts.decimals.1,
+    })?))
 }

@@ -3,7 +3,7 @@
 
 use decoder::raydium::cpmm::CreatorFeeOn as AccountCreatorFeeOn;
 use decoder::{CpmmPool as CpmmAccount, DecodedAccount};
-use pricing::{CpmmFees, CpmmPool, CreatorFeeOn};
+use pricing::{CpmmFees, CpmmParams, CpmmPool, CreatorFeeOn, Vault};
 
 use super::{Parts, PoolAccounts};
 use crate::error::{AccountRole, Result};
@@ -51,13 +51,11 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
         .protocol_fees_token_1()
         .saturating_add(p.fund_fees_token_1())
         .saturating_add(p.creator_fees_token_1());
-    Ok(PoolModel::RaydiumCpmm(CpmmPool::new(
-        parts.reserves.0,
-        parts.reserves.1,
-        owed_0,
-        owed_1,
+    Ok(PoolModel::RaydiumCpmm(CpmmPool::new(CpmmParams {
+        vault_0: Vault::new(parts.reserves.0, owed_0),
+        vault_1: Vault::new(parts.reserves.1, owed_1),
         fees,
-        parts.decimals.0,
-        parts.decimals.1,
-    )?))
+        decimals_0: parts.decimals.0,
+        decimals_1: parts.decimals.1,
+    })?))
 }

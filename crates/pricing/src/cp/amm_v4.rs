@@ -9,7 +9,7 @@
 //!   `ceil(that * denominator / (denominator - numerator))`;
 //! - a zero input or output is rejected, as is an output that would empty the reserve.
 
-use super::{input_for_output, output_for_input};
+use super::{Vault, input_for_output, output_for_input};
 use crate::math::{div_ceil, mul_div_ceil, to_u64};
 use crate::quote::{Direction, Fill, Price, Quote, SwapMode, SwapModel};
 use crate::{PricingError, Result};
@@ -27,38 +27,58 @@ pub struct AmmV4Pool {
     pub pc_decimals: u8,
 }
 
+/// What [`AmmV4Pool::new`] reads from an AMM v4 pool (`AmmInfo`) and its two vaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AmmV4Params {
+    /// The coin (token A) vault and the pool's `need_take_pnl_coin`.
+    pub vault_coin: Vault,
+    /// The pc (token B) vault and the pool's `need_take_pnl_pc`.
+    pub vault_pc: Vault,
+    /// `fees.swap_fee_numerator`.
+    pub swap_fee_numerator: u64,
+    /// `fees.swap_fee_denominator`.
+    pub swap_fee_denominator: u64,
+    /// Decimals of the coin mint.
+    pub coin_decimals: u8,
+    /// Decimals of the pc mint.
+    pub pc_decimals: u8,
+}
+
 impl AmmV4Pool {
-    /// Builds the model from the vault balances `(coin, pc)`, the pool's `need_take_pnl`
-    /// `(coin, pc)`, its swap fee `(numerator, denominator)` and the decimals `(coin, pc)`.
+    /// Builds the model from the pool's vaults, swap fee and decimals, checking them as the
+    /// program would.
     ///
     /// # Errors
     /// [`PricingError::ReserveBelowOwedFees`] when a vault holds less than the pnl owed from it
     /// (the program fails the swap with `CheckedSubOverflow`); [`PricingError::InvalidInput`]
     /// for a fee of 100% or more.
-    pub fn new(
-        (vault_coin, vault_pc): (u64, u64),
-        (need_take_pnl_coin, need_take_pnl_pc): (u64, u64),
-        (swap_fee_numerator, swap_fee_denominator): (u64, u64),
-        (coin_decimals, pc_decimals): (u8, u8),
-    ) -> Result<Self> {
-        let reserve = |vault: u64, owed: u64| {
-            vault
-                .checked_sub(owed)
-                .ok_or(PricingError::ReserveBelowOwedFees {
-                    reserve: vault,
-                    owed,
-                })
-        };
-        if swap_fee_numerator >= swap_fee_denominator {
+    ///
+    /// # Example
+    /// ```rust
+    /// use pricing::{AmmV4Params, AmmV4Pool, Vault};
+    ///
+    /// let pool = AmmV4Pool::new(AmmV4Params {
+    ///     vault_coin: Vault::new(1_000_000, 100),
+    ///     vault_pc: Vault::new(2_000_000, 0),
+    ///     swap_fee_numerator: 25,
+    ///     swap_fee_denominator: 10_000,
+    ///     coin_decimals: 9,
+    ///     pc_decimals: 6,
+    /// })?;
+    /// assert_eq!((pool.reserve_coin, pool.reserve_pc), (999_900, 2_000_000));
+    /// # Ok::<(), pricing::PricingError>(())
+    /// ```
+    pub fn new(params: AmmV4Params) -> Result<Self> {
+        if params.swap_fee_numerator >= params.swap_fee_denominator {
             return Err(PricingError::InvalidInput("swap fee must be below 100%"));
         }
         Ok(Self {
-            reserve_coin: reserve(vault_coin, need_take_pnl_coin)?,
-            reserve_pc: reserve(vault_pc, need_take_pnl_pc)?,
-            swap_fee_numerator,
-            swap_fee_denominator,
-            coin_decimals,
-            pc_decimals,
+            reserve_coin: params.vault_coin.reserve()?,
+            reserve_pc: params.vault_pc.reserve()?,
+            swap_fee_numerator: params.swap_fee_numerator,
+            swap_fee_denominator: params.swap_fee_denominator,
+            coin_decimals: params.coin_decimals,
+            pc_decimals: params.pc_decimals,
         })
     }
 
@@ -148,12 +168,14 @@ mod tests {
     use super::*;
 
     fn pool() -> AmmV4Pool {
-        AmmV4Pool::new(
-            (1_000_000_000_000, 176_000_000_000),
-            (0, 0),
-            (25, 10_000),
-            (9, 6),
-        )
+        AmmV4Pool::new(AmmV4Params {
+            vault_coin: Vault::new(1_000_000_000_000, 0),
+            vault_pc: Vault::new(176_000_000_000, 0),
+            swap_fee_numerator: 25,
+            swap_fee_denominator: 10_000,
+            coin_decimals: 9,
+            pc_decimals: 6,
+        })
         .unwrap()
     }
 
@@ -183,10 +205,25 @@ mod tests {
 
     #[test]
     fn pnl_owed_is_not_liquidity() {
-        let p = AmmV4Pool::new((100, 200), (10, 20), (25, 10_000), (0, 0)).unwrap();
+        let p = AmmV4Pool::new(AmmV4Params {
+            vault_coin: Vault::new(100, 10),
+            vault_pc: Vault::new(200, 20),
+            swap_fee_numerator: 25,
+            swap_fee_denominator: 10_000,
+            coin_decimals: 0,
+            pc_decimals: 0,
+        })
+        .unwrap();
         assert_eq!((p.reserve_coin, p.reserve_pc), (90, 180));
         assert!(matches!(
-            AmmV4Pool::new((5, 200), (10, 0), (25, 10_000), (0, 0)),
+            AmmV4Pool::new(AmmV4Params {
+                vault_coin: Vault::new(5, 10),
+                vault_pc: Vault::new(200, 0),
+                swap_fee_numerator: 25,
+                swap_fee_denominator: 10_000,
+                coin_decimals: 0,
+                pc_decimals: 0
+            }),
             Err(PricingError::ReserveBelowOwedFees {
                 reserve: 5,
                 owed: 10

@@ -11,7 +11,7 @@
 //! - Protocol and fund shares are taken from the trade fee, rounded down; they stay in the
 //!   vault but stop counting as reserves.
 
-use super::{input_for_output, output_for_input};
+use super::{Vault, input_for_output, output_for_input};
 use crate::math::{mul_div_ceil, mul_div_floor, to_u64};
 use crate::quote::{Direction, Fill, Price, Quote, SwapMode, SwapModel};
 use crate::{PricingError, Result};
@@ -62,40 +62,57 @@ pub struct CpmmFeeBreakdown {
     pub creator_fee_on_input: bool,
 }
 
+/// What [`CpmmPool::new`] reads from a CPMM pool (`PoolState`), its `AmmConfig` and its two
+/// vaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CpmmParams {
+    /// The token 0 (A) vault and the protocol, fund and creator fees owed in token 0.
+    pub vault_0: Vault,
+    /// The token 1 (B) vault and the fees owed in token 1.
+    pub vault_1: Vault,
+    /// The pool's fee rates.
+    pub fees: CpmmFees,
+    /// Decimals of mint 0.
+    pub decimals_0: u8,
+    /// Decimals of mint 1.
+    pub decimals_1: u8,
+}
+
 impl CpmmPool {
-    /// Builds the model from vault balances and the fees the pool owes from each vault.
+    /// Builds the model from the pool's vaults, fee rates and decimals, checking them as the
+    /// program would.
     ///
     /// # Errors
     /// [`PricingError::ReserveBelowOwedFees`] when a vault holds less than it owes (the program
     /// fails with `InsufficientVault`); [`PricingError::InvalidInput`] for rates of 100% or more.
-    pub fn new(
-        vault_0: u64,
-        vault_1: u64,
-        owed_0: u64,
-        owed_1: u64,
-        fees: CpmmFees,
-        decimals_0: u8,
-        decimals_1: u8,
-    ) -> Result<Self> {
-        let reserve = |vault: u64, owed: u64| {
-            vault
-                .checked_sub(owed)
-                .ok_or(PricingError::ReserveBelowOwedFees {
-                    reserve: vault,
-                    owed,
-                })
-        };
+    ///
+    /// # Example
+    /// ```rust
+    /// use pricing::{CpmmFees, CpmmParams, CpmmPool, Vault};
+    ///
+    /// let pool = CpmmPool::new(CpmmParams {
+    ///     vault_0: Vault::new(5_000_000, 1_000),
+    ///     vault_1: Vault::new(900_000, 0),
+    ///     fees: CpmmFees { trade_fee_rate: 2_500, ..CpmmFees::default() },
+    ///     decimals_0: 9,
+    ///     decimals_1: 6,
+    /// })?;
+    /// assert_eq!((pool.reserve_0, pool.reserve_1), (4_999_000, 900_000));
+    /// # Ok::<(), pricing::PricingError>(())
+    /// ```
+    pub fn new(params: CpmmParams) -> Result<Self> {
+        let fees = params.fees;
         if fees.trade_fee_rate.saturating_add(fees.creator_fee_rate) >= FEE_RATE_DENOMINATOR {
             return Err(PricingError::InvalidInput(
                 "trade plus creator fee must be below 100%",
             ));
         }
         Ok(Self {
-            reserve_0: reserve(vault_0, owed_0)?,
-            reserve_1: reserve(vault_1, owed_1)?,
+            reserve_0: params.vault_0.reserve()?,
+            reserve_1: params.vault_1.reserve()?,
             fees,
-            decimals_0,
-            decimals_1,
+            decimals_0: params.decimals_0,
+            decimals_1: params.decimals_1,
         })
     }
 
@@ -277,7 +294,14 @@ mod tests {
             creator_fee_rate,
             creator_fee_on,
         };
-        CpmmPool::new(5_000_000_000_000, 900_000_000_000, 0, 0, fees, 9, 6).unwrap()
+        CpmmPool::new(CpmmParams {
+            vault_0: Vault::new(5_000_000_000_000, 0),
+            vault_1: Vault::new(900_000_000_000, 0),
+            fees,
+            decimals_0: 9,
+            decimals_1: 6,
+        })
+        .unwrap()
     }
 
     #[test]

@@ -10,6 +10,38 @@ pub mod cpmm;
 use crate::math::{div_ceil, mul_div_floor};
 use crate::{PricingError, Result};
 
+/// A pool vault as both constant-product programs count it: the token account's balance and
+/// what the pool still owes out of it. Only the difference is a swap's reserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Vault {
+    /// The vault token account's balance, raw units.
+    pub balance: u64,
+    /// What the pool owes from the vault and keeps out of its reserve: AMM v4's
+    /// `need_take_pnl_*`, CPMM's protocol, fund and creator fees of that token.
+    pub owed: u64,
+}
+
+impl Vault {
+    /// A vault holding `balance` and owing `owed` from it.
+    pub const fn new(balance: u64, owed: u64) -> Self {
+        Self { balance, owed }
+    }
+
+    /// `balance - owed`, the reserve a swap prices against.
+    ///
+    /// # Errors
+    /// [`PricingError::ReserveBelowOwedFees`] when the vault holds less than it owes (both
+    /// programs fail the swap then).
+    pub fn reserve(self) -> Result<u64> {
+        self.balance
+            .checked_sub(self.owed)
+            .ok_or(PricingError::ReserveBelowOwedFees {
+                reserve: self.balance,
+                owed: self.owed,
+            })
+    }
+}
+
 /// `dx * y / (x + dx)`, rounded down: the output of a fee-less constant-product swap.
 ///
 /// # Errors

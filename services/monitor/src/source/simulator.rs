@@ -28,7 +28,10 @@ use pricing::clmm::raydium::{ClmmState, ClmmTick, ClmmTickArray, FeeOn};
 use pricing::dlmm::{
     Bin, BinArray, DlmmParams, DlmmPool, VariableParameters, bin_id_to_array_index,
 };
-use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, RaydiumClmmPool, SwapMode, SwapModel};
+use pricing::{
+    AmmV4Params, AmmV4Pool, CpmmFees, CpmmParams, CpmmPool, Direction, RaydiumClmmPool, SwapMode,
+    SwapModel, Vault,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -213,8 +216,15 @@ impl Market {
         let (curve, arrays) = match kind {
             "amm_v4" => (
                 PoolModel::RaydiumAmmV4(
-                    AmmV4Pool::new(reserves, (0, 0), (25, 10_000), (da, db))
-                        .unwrap_or_else(|_| unreachable_pool()),
+                    AmmV4Pool::new(AmmV4Params {
+                        vault_coin: Vault::new(reserves.0, 0),
+                        vault_pc: Vault::new(reserves.1, 0),
+                        swap_fee_numerator: 25,
+                        swap_fee_denominator: 10_000,
+                        coin_decimals: da,
+                        pc_decimals: db,
+                    })
+                    .unwrap_or_else(|_| unreachable_pool()),
                 ),
                 Vec::new(),
             ),
@@ -226,8 +236,14 @@ impl Market {
                     creator_fee_rate: 0,
                     creator_fee_on: Default::default(),
                 };
-                let pool = CpmmPool::new(reserves.0, reserves.1, 0, 0, fees, da, db)
-                    .unwrap_or_else(|_| unreachable_cpmm());
+                let pool = CpmmPool::new(CpmmParams {
+                    vault_0: Vault::new(reserves.0, 0),
+                    vault_1: Vault::new(reserves.1, 0),
+                    fees,
+                    decimals_0: da,
+                    decimals_1: db,
+                })
+                .unwrap_or_else(|_| unreachable_cpmm());
                 (PoolModel::RaydiumCpmm(pool), Vec::new())
             }
             "whirlpool" | "clmm" => {
