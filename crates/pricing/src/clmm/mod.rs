@@ -6,6 +6,7 @@
 
 pub mod orca;
 pub mod raydium;
+mod tick_search;
 
 /// One tick of a tick array, as a quote needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,8 +3,9 @@
 //! `sqrt(1.0001)^tick` is built by multiplying precomputed factors `sqrt(1.0001)^(±2^k)` for
 //! the set bits of `|tick|`: Q96 factors with a 96-bit shift for positive ticks, Q64 factors
 //! with a 64-bit shift for negative ticks, exactly as the program does (the factor values are
-//! the program's). The inverse is a 14-bit-precision log2 followed by a check of the upper
-//! candidate.
+//! the program's). The inverse is the log2 search both CLMM programs share
+//! (`clmm::tick_search`) at Orca's 14 bits of precision, then a check of the upper candidate
+//! with this module's own tick-to-price function.
 
 /// Lowest tick.
 pub const MIN_TICK_INDEX: i32 = -443_636;
@@ -111,37 +112,15 @@ fn mul_shift_96(a: u128, b: u128) -> u128 {
     (hi << 32) | (lo >> 96)
 }
 
-const LOG_B_2_X32: i128 = 59_543_866_431_248;
+/// Fractional bits of log2 Orca computes.
 const BIT_PRECISION: u32 = 14;
-const LOG_B_P_ERR_MARGIN_LOWER_X64: i128 = 184_467_440_737_095_516;
-const LOG_B_P_ERR_MARGIN_UPPER_X64: i128 = 15_793_534_762_490_258_745;
 
-/// The greatest tick whose sqrt price is at or below `sqrt_price_x64`. Prices outside
+/// The greatest tick whose sqrt price is at or below `sqrt_price_x64` (Q64.64). Prices outside
 /// `MIN_SQRT_PRICE_X64..=MAX_SQRT_PRICE_X64` are clamped.
 pub fn tick_index_from_sqrt_price(sqrt_price_x64: u128) -> i32 {
     let sqrt_price_x64 = sqrt_price_x64.clamp(MIN_SQRT_PRICE_X64, MAX_SQRT_PRICE_X64);
-    let msb = 127 - sqrt_price_x64.leading_zeros();
-    let log2p_integer_x32 = (i128::from(msb) - 64) << 32;
-
-    // Normalise to [1, 2) in Q63 and square repeatedly to read fractional bits of log2.
-    let mut r = if msb >= 64 {
-        sqrt_price_x64 >> (msb - 63)
-    } else {
-        sqrt_price_x64 << (63 - msb)
-    };
-    let mut log2p_fraction_x64: i128 = 0;
-    let mut bit: i128 = 1 << 63;
-    for _ in 0..BIT_PRECISION {
-        r *= r;
-        let above_two = r >> 127;
-        r >>= 63 + above_two;
-        log2p_fraction_x64 += bit * above_two as i128;
-        bit >>= 1;
-    }
-    let log2p_x32 = log2p_integer_x32 + (log2p_fraction_x64 >> 32);
-    let logbp_x64 = log2p_x32 * LOG_B_2_X32;
-    let tick_low = ((logbp_x64 - LOG_B_P_ERR_MARGIN_LOWER_X64) >> 64) as i32;
-    let tick_high = ((logbp_x64 + LOG_B_P_ERR_MARGIN_UPPER_X64) >> 64) as i32;
+    let (tick_low, tick_high) =
+        crate::clmm::tick_search::tick_candidates(sqrt_price_x64, BIT_PRECISION);
     if tick_low == tick_high || sqrt_price_from_tick_index(tick_high) > sqrt_price_x64 {
         tick_low
     } else {

@@ -3,7 +3,9 @@
 //! Raydium builds `sqrt(1.0001)^-|tick|` in Q64 from 19 factors (bit 0 picks the start) and
 //! inverts it as `u128::MAX / ratio` for positive ticks, unlike Orca, which uses Q96 factors
 //! for positive ticks; the results differ in the last bits, so each program has its own.
-//! The inverse is a 16-bit-precision log2 (Orca uses 14).
+//! The inverse is the log2 search both CLMM programs share (`clmm::tick_search`) at
+//! Raydium's 16 bits of precision (Orca uses 14), then a check with this module's own
+//! tick-to-price function.
 
 /// Lowest tick.
 pub const MIN_TICK: i32 = -443_636;
@@ -59,9 +61,10 @@ pub fn sqrt_price_at_tick(tick: i32) -> crate::Result<u128> {
     Ok(ratio)
 }
 
+/// Fractional bits of log2 Raydium computes.
 const BIT_PRECISION: u32 = 16;
 
-/// The greatest tick whose sqrt price is at or below `sqrt_price_x64`.
+/// The greatest tick whose sqrt price is at or below `sqrt_price_x64` (Q64.64).
 ///
 /// # Errors
 /// [`crate::PricingError::InvalidInput`] outside `MIN_SQRT_PRICE_X64..MAX_SQRT_PRICE_X64`.
@@ -69,26 +72,8 @@ pub fn tick_at_sqrt_price(sqrt_price_x64: u128) -> crate::Result<i32> {
     if !(MIN_SQRT_PRICE_X64..MAX_SQRT_PRICE_X64).contains(&sqrt_price_x64) {
         return Err(crate::PricingError::InvalidInput("sqrt price out of range"));
     }
-    let msb = 127 - sqrt_price_x64.leading_zeros();
-    let log2p_integer_x32 = (i128::from(msb) - 64) << 32;
-    let mut r = if msb >= 64 {
-        sqrt_price_x64 >> (msb - 63)
-    } else {
-        sqrt_price_x64 << (63 - msb)
-    };
-    let mut log2p_fraction_x64: i128 = 0;
-    let mut bit: i128 = 1 << 63;
-    for _ in 0..BIT_PRECISION {
-        r *= r;
-        let above_two = r >> 127;
-        r >>= 63 + above_two;
-        log2p_fraction_x64 += bit * above_two as i128;
-        bit >>= 1;
-    }
-    let log2p_x32 = log2p_integer_x32 + (log2p_fraction_x64 >> 32);
-    let log_sqrt_10001_x64 = log2p_x32 * 59_543_866_431_248;
-    let tick_low = ((log_sqrt_10001_x64 - 184_467_440_737_095_516) >> 64) as i32;
-    let tick_high = ((log_sqrt_10001_x64 + 15_793_534_762_490_258_745) >> 64) as i32;
+    let (tick_low, tick_high) =
+        crate::clmm::tick_search::tick_candidates(sqrt_price_x64, BIT_PRECISION);
     Ok(
         if tick_low == tick_high || sqrt_price_at_tick(tick_high)? > sqrt_price_x64 {
             tick_low
