@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 // resist collisions as SipHash does, while being fast: ahash.
 type HashMap<K, V> = ahash::AHashMap<K, V>;
 
+use pricing::helpers::{PoolToken, pool_value, price_of};
 use pricing::{Direction, Fill};
 use protocol::{Costs, OpportunityStatus, OpportunityType, Timing};
 
@@ -638,26 +639,29 @@ impl Detector {
                     e.update.reserves.1
                 }
             })?;
-        let spot = pool.update.snapshot.spot();
-        let price = if pool.update.token_a == self.sol_mint {
-            spot
-        } else {
-            1.0 / spot
-        };
+        let price = price_of(
+            base_token(&pool.update, &self.sol_mint),
+            pool.update.snapshot.spot(),
+        );
         (price.is_finite() && price > 0.0).then_some(price)
     }
 
     /// Value of a pool in whole units of `quote`.
     fn pool_value(&self, pool: &PoolUpdate, quote: &Mint) -> f64 {
         let (da, db) = (self.decimals(&pool.token_a), self.decimals(&pool.token_b));
-        let a = pool.reserves.0 as f64 / 10f64.powi(i32::from(da));
-        let b = pool.reserves.1 as f64 / 10f64.powi(i32::from(db));
-        let price_b_per_a = pool.snapshot.spot_price().to_f64(da, db);
-        if pool.token_b == *quote {
-            a * price_b_per_a + b
+        let quote = if pool.token_b == *quote {
+            PoolToken::B
         } else {
-            b / price_b_per_a + a
-        }
+            PoolToken::A
+        };
+        pool_value(
+            pool.reserves.0,
+            pool.reserves.1,
+            &pool.snapshot.spot_price(),
+            da,
+            db,
+            quote,
+        )
     }
 
     /// Common validation and costing of a sized candidate. The cheap checks run first, and
@@ -851,11 +855,7 @@ impl Detector {
             self.decimals(&pool.update.token_b),
         );
         let p = pool.update.snapshot.spot_price().to_f64(da, db);
-        Some(if pool.update.token_a == *token {
-            p
-        } else {
-            1.0 / p
-        })
+        Some(price_of(base_token(&pool.update, token), p))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -964,14 +964,8 @@ impl Detector {
         let (Some(pe), Some(qe)) = (self.pools.get(&p), self.pools.get(&q)) else {
             return Evaluation::Rejected(RejectReason::Unquotable);
         };
-        let price = |e: &PoolEntry| {
-            let spot = e.update.snapshot.spot();
-            if e.update.token_a == base {
-                spot
-            } else {
-                1.0 / spot
-            }
-        };
+        let price =
+            |e: &PoolEntry| price_of(base_token(&e.update, &base), e.update.snapshot.spot());
         let spread = (price(pe) / price(qe)).ln();
         let at = self
             .pools
@@ -1098,4 +1092,14 @@ fn confidence_with_persistence(base: u8, open_for_us: u64) -> u8 {
     (f64::from(base) + 20.0 * persistence)
         .round()
         .clamp(0.0, 100.0) as u8
+}
+
+/// Which of `pool`'s tokens `base` is, for [`price_of`]: A when it is the pool's first token,
+/// else B.
+fn base_token(pool: &PoolUpdate, base: &Mint) -> PoolToken {
+    if pool.token_a == *base {
+        PoolToken::A
+    } else {
+        PoolToken::B
+    }
 }

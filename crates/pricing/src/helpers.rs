@@ -108,18 +108,63 @@ pub fn depth<M: SwapModel + ?Sized>(model: &M) -> Result<[(Option<u64>, Option<u
     ])
 }
 
-/// The value of a pool's reserves in whole units of token B: `a · price + b`, adjusted for
-/// decimals. For display.
-pub fn pool_value_in_b(
+/// One of a pool's two tokens, in the order [`Direction`] uses: A is the first (Raydium's
+/// coin / token 0, Orca's A, Meteora's X), B the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PoolToken {
+    /// The pool's first token.
+    A,
+    /// The pool's second token.
+    B,
+}
+
+/// The price of one `base` token in the pool's other token, from a B-per-A price (raw or
+/// decimal-adjusted; the result is of the same kind): `b_per_a` itself when `base` is A, its
+/// flip `1 / b_per_a` when `base` is B. For display and statistics.
+///
+/// ```rust
+/// use pricing::helpers::{PoolToken, price_of};
+///
+/// assert_eq!(price_of(PoolToken::A, 4.0), 4.0);
+/// assert_eq!(price_of(PoolToken::B, 4.0), 0.25);
+/// ```
+pub fn price_of(base: PoolToken, b_per_a: f64) -> f64 {
+    match base {
+        PoolToken::A => b_per_a,
+        PoolToken::B => 1.0 / b_per_a,
+    }
+}
+
+/// The value of a pool's reserves (raw units) in whole units of `quote`, at `price`:
+/// `a · price + b` counted in B, `b / price + a` counted in A, adjusted for decimals. This is
+/// the pool's liquidity as the monitor publishes it and the detector checks it. For display
+/// and thresholds, not for quoting.
+///
+/// ```rust
+/// use pricing::Price;
+/// use pricing::helpers::{PoolToken, pool_value};
+///
+/// // 1 whole A (9 decimals) and 150 whole B (6 decimals), at 150 B per A.
+/// let price = Price::Ratio { b: 150_000_000, a: 1_000_000_000 };
+/// let in_b = pool_value(1_000_000_000, 150_000_000, &price, 9, 6, PoolToken::B);
+/// let in_a = pool_value(1_000_000_000, 150_000_000, &price, 9, 6, PoolToken::A);
+/// assert!((in_b - 300.0).abs() < 1e-9 && (in_a - 2.0).abs() < 1e-9);
+/// ```
+pub fn pool_value(
     reserve_a: u64,
     reserve_b: u64,
     price: &Price,
     decimals_a: u8,
     decimals_b: u8,
+    quote: PoolToken,
 ) -> f64 {
     let a = reserve_a as f64 / 10f64.powi(i32::from(decimals_a));
     let b = reserve_b as f64 / 10f64.powi(i32::from(decimals_b));
-    a * price.to_f64(decimals_a, decimals_b) + b
+    let b_per_a = price.to_f64(decimals_a, decimals_b);
+    match quote {
+        PoolToken::B => a * b_per_a + b,
+        PoolToken::A => b / b_per_a + a,
+    }
 }
 
 #[cfg(test)]
@@ -173,7 +218,14 @@ mod tests {
     #[test]
     fn pool_value_counts_both_sides() {
         let p = pool();
-        let v = pool_value_in_b(p.reserve_coin, p.reserve_pc, &p.spot_price(), 9, 6);
+        let v = pool_value(
+            p.reserve_coin,
+            p.reserve_pc,
+            &p.spot_price(),
+            9,
+            6,
+            PoolToken::B,
+        );
         assert!((v - 352_000.0).abs() < 1e-6, "{v}");
     }
 }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use decoder::Pubkey;
 use detector::{Detector, DetectorConfig, PoolUpdate};
 use market::{Applied, Market, MarketError, Pool, PoolSnapshot, QuoteClock};
+use pricing::helpers::{PoolToken, pool_value, price_of};
 use protocol::{LogLevel, LogMessage, PriceUpdate, ServerMessage, Timestamp};
 
 use crate::clock::{BatchClock, monotonic_us};
@@ -442,12 +443,13 @@ impl Pipeline {
         let (mint_a, mint_b) = p.mints;
         let (base, quote) = self.tokens.orient(&mint_a, &mint_b);
         let (da, db) = p.snapshot.decimals();
-        let b_per_a = p.snapshot.spot_price().to_f64(da, db);
-        let price = if base == mint_a {
-            b_per_a
+        let spot = p.snapshot.spot_price();
+        let base_token = if base == mint_a {
+            PoolToken::A
         } else {
-            1.0 / b_per_a
+            PoolToken::B
         };
+        let price = price_of(base_token, spot.to_f64(da, db));
         if !price.is_finite() || price <= 0.0 {
             return;
         }
@@ -462,13 +464,12 @@ impl Pipeline {
         }
         self.last_price
             .insert(*pool, LastPrice { price, at_us: now });
-        let a = reserves.0 as f64 / 10f64.powi(i32::from(da));
-        let b = reserves.1 as f64 / 10f64.powi(i32::from(db));
-        let liquidity = if quote == mint_b {
-            a * b_per_a + b
+        let quote_token = if quote == mint_b {
+            PoolToken::B
         } else {
-            b / b_per_a + a
+            PoolToken::A
         };
+        let liquidity = pool_value(reserves.0, reserves.1, &spot, da, db, quote_token);
         self.stats.prices_published.fetch_add(1, Ordering::Relaxed);
         #[allow(clippy::cast_precision_loss)]
         metrics::histogram!("dexmon_update_to_publish_seconds")
