@@ -209,7 +209,8 @@ pub fn whirlpool(f: &ClFields) -> Vec<u8> {
     data
 }
 
-/// An Orca fixed `TickArray`: `ticks` are (offset 0..88, liquidity_net) of initialized ticks.
+/// An Orca fixed `TickArray`: `ticks` are (offset 0..[`orca::tick_array::TICK_ARRAY_SIZE`], liquidity_net) of
+/// initialized ticks.
 pub fn whirlpool_tick_array(
     whirlpool: &Pubkey,
     start_tick_index: i32,
@@ -223,7 +224,10 @@ pub fn whirlpool_tick_array(
         o::START_TICK_INDEX,
         start_tick_index.to_le_bytes(),
     );
-    for &(offset, net) in ticks.iter().filter(|(offset, _)| *offset < 88) {
+    for &(offset, net) in ticks
+        .iter()
+        .filter(|(offset, _)| *offset < orca::tick_array::TICK_ARRAY_SIZE)
+    {
         let at = o::TICKS + offset * o::TICK_LEN;
         data[at] = 1;
         put(&mut data, at + 1, net.to_le_bytes());
@@ -267,7 +271,8 @@ pub fn clmm_config(trade_fee_rate: u32, tick_spacing: u16) -> Vec<u8> {
     data
 }
 
-/// A Raydium CLMM `TickArrayState`: `ticks` are (offset 0..60, liquidity_net).
+/// A Raydium CLMM `TickArrayState`: `ticks` are (offset 0..[`raydium::clmm::TICK_ARRAY_SIZE`],
+/// liquidity_net).
 pub fn clmm_tick_array(
     pool: &Pubkey,
     start_tick_index: i32,
@@ -284,7 +289,10 @@ pub fn clmm_tick_array(
         start_tick_index.to_le_bytes(),
     );
     let mut count = 0u8;
-    for &(offset, net) in ticks.iter().filter(|(offset, _)| *offset < 60) {
+    for &(offset, net) in ticks
+        .iter()
+        .filter(|(offset, _)| *offset < raydium::clmm::TICK_ARRAY_SIZE)
+    {
         let at = o::TICKS + offset * o::TICK_LEN;
         let tick = start_tick_index + offset as i32 * i32::from(tick_spacing);
         put(&mut data, at, tick.to_le_bytes());

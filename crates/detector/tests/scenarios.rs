@@ -144,7 +144,7 @@ fn whirlpool(
     let sqrt_price = (price.sqrt() * 18_446_744_073_709_551_616.0) as u128;
     let tick = tick_index_from_sqrt_price(sqrt_price);
     let spacing = 64i32;
-    let span = 88 * spacing;
+    let span = pricing::clmm::orca::TICK_ARRAY_SIZE * spacing;
     let start = tick.div_euclid(span) * span;
     let arrays = (-3..=3)
         .map(|k| TickArray::empty(start + k * span))

@@ -93,7 +93,7 @@ fn a_price_move_across_arrays_shifts_the_window_and_drops_stale_arrays() {
     };
     let mut pool = market.pool(&address.parse().unwrap()).unwrap().clone();
     let before = pool.accounts_to_update();
-    let span = 88 * i32::from(w.tick_spacing());
+    let span = pricing::clmm::orca::TICK_ARRAY_SIZE * i32::from(w.tick_spacing());
     let mut moved = f.account.data.clone();
     let at = decoder::orca::whirlpool::offset::TICK_CURRENT_INDEX;
     moved[at..at + 4].copy_from_slice(&(w.tick_current_index() + span).to_le_bytes());
