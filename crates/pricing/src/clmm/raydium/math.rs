@@ -8,9 +8,9 @@ use ruint::aliases::{U256, U512};
 
 use crate::{PricingError, Result};
 
-/// Why an amount could not be produced.
+/// Why [`delta_amounts_for_swap`] could not produce an amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DeltaError {
+pub enum DeltaError {
     /// The amount exceeds `u64::MAX` (the program's `MaxTokenOverflow`, which the swap step
     /// treats as "target out of reach").
     MaxTokenOverflow,
@@ -37,9 +37,16 @@ fn to_u64(v: U512) -> std::result::Result<u64, DeltaError> {
     u64::try_from(v).map_err(|_| DeltaError::MaxTokenOverflow)
 }
 
-/// `(amount_in, amount_out)` to move between two sqrt prices (`get_delta_amounts_for_swap`):
-/// the input rounded up, the output rounded down.
-pub(crate) fn delta_amounts_for_swap(
+/// `(amount_in, amount_out)`, raw token units, to move `liquidity` between two Q64.64 sqrt
+/// prices (`get_delta_amounts_for_swap`), in either order: the input rounded up, the output
+/// rounded down. Selling token 0 (`zero_for_one`), the input is the token-0 amount
+/// `L·(√P_upper − √P_lower)·2^64 / (√P_upper·√P_lower)` and the output the token-1 amount
+/// `L·(√P_upper − √P_lower) / 2^64`; buying token 0, the other way round.
+///
+/// # Errors
+/// [`DeltaError::MaxTokenOverflow`] when an amount exceeds `u64::MAX` (the swap step reads it
+/// as "target out of reach"); [`DeltaError::Other`] for a zero sqrt price.
+pub fn delta_amounts_for_swap(
     p0: u128,
     p1: u128,
     liquidity: u128,
@@ -125,8 +132,17 @@ fn check_range(sqrt_price: u128, liquidity: u128) -> Result<()> {
     Ok(())
 }
 
-/// `get_next_sqrt_price_from_input`.
-pub(crate) fn next_sqrt_price_from_input(
+/// The Q64.64 sqrt price after `amount_in` (raw units, fees already taken off) enters at
+/// `sqrt_price` with `liquidity` (`get_next_sqrt_price_from_input`): selling token 0
+/// (`zero_for_one`) by `L·√P·2^64 / (L·2^64 + amount·√P)` rounded up, selling token 1 by
+/// `√P + amount·2^64 / L` rounded down, so the price never moves further than the amount pays
+/// for.
+///
+/// # Errors
+/// [`PricingError::InvalidInput`] for a sqrt price outside
+/// `MIN_SQRT_PRICE_X64..MAX_SQRT_PRICE_X64`, [`PricingError::InsufficientLiquidity`] for zero
+/// liquidity, and overflow.
+pub fn next_sqrt_price_from_input(
     sqrt_price: u128,
     liquidity: u128,
     amount_in: u64,
@@ -140,8 +156,15 @@ pub(crate) fn next_sqrt_price_from_input(
     }
 }
 
-/// `get_next_sqrt_price_from_output`.
-pub(crate) fn next_sqrt_price_from_output(
+/// The Q64.64 sqrt price after `amount_out` (raw units) leaves at `sqrt_price` with
+/// `liquidity` (`get_next_sqrt_price_from_output`): buying token 1 (`zero_for_one`) by
+/// `√P − ceil(amount·2^64 / L)`, buying token 0 by `L·√P·2^64 / (L·2^64 − amount·√P)` rounded
+/// up, so the price always moves at least as far as the amount needs.
+///
+/// # Errors
+/// As [`next_sqrt_price_from_input`], and [`PricingError::InsufficientLiquidity`] when the
+/// liquidity does not hold `amount_out`.
+pub fn next_sqrt_price_from_output(
     sqrt_price: u128,
     liquidity: u128,
     amount_out: u64,

@@ -178,16 +178,33 @@ pub struct SwapOutcome {
     pub fill: Fill,
 }
 
-struct Step {
-    next_sqrt_price: u128,
-    amount_in: u64,
-    amount_out: u64,
-    fee_amount: u64,
+/// The outcome of one [`compute_swap_step`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SwapStep {
+    /// Where the step left the Q64.64 sqrt price: the target, or short of it when the amount
+    /// ran out.
+    pub next_sqrt_price: u128,
+    /// Input the price move took, raw units, without the fee.
+    pub amount_in: u64,
+    /// Output paid, raw units (less the fee when the fee is on the output).
+    pub amount_out: u64,
+    /// Fee charged, raw units, in the input token when `fee_on_input`, else in the output.
+    pub fee_amount: u64,
 }
 
-/// One step (`swap_math::compute_swap`).
+/// One swap step from `sqrt_price_current` towards `sqrt_price_target` (both Q64.64) within
+/// one liquidity range (`swap_math::compute_swap`), with the program's rounding: inputs and
+/// fees rounded up, outputs down. `amount_remaining` is the input still to sell
+/// (`is_base_input`) or the output still to buy, raw units; `fee_rate` is in millionths;
+/// `zero_for_one` sells token 0; `fee_on_input` takes the fee from the input (see
+/// [`FeeOn`]) rather than the output.
+///
+/// # Errors
+/// Overflow of an amount that must fit in `u64`, a next price the program would reject (see
+/// [`next_sqrt_price_from_input`](super::math::next_sqrt_price_from_input)), or a step that
+/// would pass its target.
 #[allow(clippy::too_many_arguments)]
-fn compute_swap_step(
+pub fn compute_swap_step(
     sqrt_price_current: u128,
     sqrt_price_target: u128,
     liquidity: u128,
@@ -196,7 +213,7 @@ fn compute_swap_step(
     is_base_input: bool,
     zero_for_one: bool,
     fee_on_input: bool,
-) -> Result<Step> {
+) -> Result<SwapStep> {
     let (d, rate) = (u128::from(FEE_RATE_DENOMINATOR), u128::from(fee_rate));
     let remaining = u128::from(amount_remaining);
     let amount_for_price = match (is_base_input, fee_on_input) {
@@ -228,7 +245,7 @@ fn compute_swap_step(
         Err(DeltaError::Other(e)) => return Err(e),
     };
     let mut step = if let Some((amount_in, amount_out)) = reachable {
-        Step {
+        SwapStep {
             next_sqrt_price: sqrt_price_target,
             amount_in,
             amount_out,
@@ -257,7 +274,7 @@ fn compute_swap_step(
                     DeltaError::Other(e) => e,
                 },
             )?;
-        Step {
+        SwapStep {
             next_sqrt_price: next,
             amount_in,
             amount_out,
@@ -579,7 +596,7 @@ impl ClmmPool {
                         .ok_or(PricingError::Overflow("fee"))?;
                     step
                 } else {
-                    Step {
+                    SwapStep {
                         next_sqrt_price: bounded,
                         amount_in: 0,
                         amount_out: 0,
