@@ -17,7 +17,12 @@ pub enum PricingError {
     InsufficientLiquidity(&'static str),
     /// A reserve is smaller than the fees the pool owes from it.
     #[error("reserve {reserve} is below the owed fees {owed}")]
-    ReserveBelowOwedFees { reserve: u64, owed: u64 },
+    ReserveBelowOwedFees {
+        /// The vault balance, raw units.
+        reserve: u64,
+        /// What the pool owes from it, raw units.
+        owed: u64,
+    },
     /// The pool uses a program feature this crate does not model yet; quoting it would be a
     /// guess, so it is refused.
     #[error("unsupported: {0}")]

@@ -17,6 +17,7 @@
 //! - A quote that runs out of known liquidity says so ([`Fill::Partial`]) instead of pricing
 //!   as if the curve went on.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -24,6 +25,8 @@
 
 pub mod clmm;
 pub mod cp;
+// documented with the DLMM limit-order work
+#[allow(missing_docs)]
 pub mod dlmm;
 mod error;
 pub mod helpers;

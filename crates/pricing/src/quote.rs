@@ -13,6 +13,7 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The opposite way.
     pub fn reverse(self) -> Self {
         match self {
             Self::AToB => Self::BToA,
@@ -47,6 +48,7 @@ pub enum PartialReason {
 /// Whether a quote filled the whole amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fill {
+    /// The whole amount was filled.
     Complete,
     /// Only `Quote::amount_in` / `amount_out` could be filled.
     Partial(PartialReason),
@@ -64,12 +66,14 @@ pub struct Quote {
     pub fee: u64,
     /// Fees taken from the output token (Raydium CPMM creator fee on the output side).
     pub fee_out: u64,
+    /// Whether the whole amount was filled, and if not why.
     pub fill: Fill,
     /// The pool's price after the swap.
     pub price_after: Price,
 }
 
 impl Quote {
+    /// Whether the whole amount was filled.
     pub fn is_complete(&self) -> bool {
         self.fill == Fill::Complete
     }
@@ -79,7 +83,12 @@ impl Quote {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Price {
     /// `b / a`, from reserves.
-    Ratio { b: u128, a: u128 },
+    Ratio {
+        /// Token B amount (the numerator).
+        b: u128,
+        /// Token A amount (the denominator).
+        a: u128,
+    },
     /// Q64.64 square root of the price (concentrated liquidity).
     SqrtX64(u128),
     /// Q64.64 price (DLMM bins).
@@ -114,10 +123,32 @@ impl Price {
 
 /// A pool model that quotes swaps exactly as its program would.
 pub trait SwapModel {
-    /// Quotes a swap.
+    /// Quotes a swap: `amount` (raw units) is what the trader pays for [`SwapMode::ExactIn`]
+    /// and what the trader receives for [`SwapMode::ExactOut`].
     ///
     /// # Errors
     /// See [`crate::PricingError`]; a quote the program would reject is an error.
+    ///
+    /// # Example
+    /// ```rust
+    /// use pricing::{AmmV4Params, AmmV4Pool, Direction, Fill, SwapMode, SwapModel, Vault};
+    ///
+    /// // 1,000 coin and 176,000 pc (9 and 6 decimals), a 0.25% fee.
+    /// let pool = AmmV4Pool::new(AmmV4Params {
+    ///     vault_coin: Vault::new(1_000_000_000_000, 0),
+    ///     vault_pc: Vault::new(176_000_000_000, 0),
+    ///     swap_fee_numerator: 25,
+    ///     swap_fee_denominator: 10_000,
+    ///     coin_decimals: 9,
+    ///     pc_decimals: 6,
+    /// })?;
+    /// let sell = pool.quote(Direction::AToB, SwapMode::ExactIn, 1_000_000_000)?;
+    /// assert_eq!(sell.fee, 2_500_000); // 0.25% of the input, rounded up
+    /// assert_eq!(sell.fill, Fill::Complete);
+    /// let buy = pool.quote(Direction::AToB, SwapMode::ExactOut, sell.amount_out)?;
+    /// assert!(buy.amount_in <= sell.amount_in);
+    /// # Ok::<(), pricing::PricingError>(())
+    /// ```
     fn quote(&self, direction: Direction, mode: SwapMode, amount: u64) -> Result<Quote>;
 
     /// The current marginal price, B per A (raw units), before fees.

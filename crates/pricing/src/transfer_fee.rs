@@ -53,6 +53,7 @@ impl TransferFee {
         maximum_fee: 0,
     };
 
+    /// A fee of `basis_points` of each transfer, capped at `maximum_fee` raw units.
     pub const fn new(basis_points: u16, maximum_fee: u64) -> Self {
         Self {
             basis_points,
@@ -233,6 +234,36 @@ pub struct TransferFeeQuote {
 /// (the programs refuse to swap nothing), and for the zero amounts `program` refuses (see
 /// [`FeeProgram`]); [`PricingError::InvalidInput`] for a fee above 100%;
 /// [`PricingError::Overflow`] when a gross-up does not fit a `u64`; any error of `core`.
+///
+/// # Example
+/// ```rust
+/// use pricing::{
+///     CpmmFees, CpmmParams, CpmmPool, Direction, FeeProgram, SwapMode, SwapModel, TransferFee,
+///     Vault, quote_with_transfer_fees,
+/// };
+///
+/// let pool = CpmmPool::new(CpmmParams {
+///     vault_0: Vault::new(5_000_000_000, 0),
+///     vault_1: Vault::new(7_000_000_000, 0),
+///     fees: CpmmFees { trade_fee_rate: 2_500, ..CpmmFees::default() },
+///     decimals_0: 9,
+///     decimals_1: 6,
+/// })?;
+/// // Token 0 withholds 1% of every transfer, at most 5,000 raw units.
+/// let fee_0 = TransferFee::new(100, 5_000);
+/// let q = quote_with_transfer_fees(
+///     FeeProgram::RaydiumCpmm,
+///     Some(fee_0),
+///     None,
+///     SwapMode::ExactIn,
+///     100_000,
+///     |mode, amount| pool.quote(Direction::AToB, mode, amount),
+/// )?;
+/// assert_eq!(q.transfer_fee_in, 1_000);
+/// assert_eq!(q.pool.amount_in, 99_000);
+/// assert_eq!(q.amount_out, q.pool.amount_out);
+/// # Ok::<(), pricing::PricingError>(())
+/// ```
 pub fn quote_with_transfer_fees(
     program: FeeProgram,
     fee_in: Option<TransferFee>,

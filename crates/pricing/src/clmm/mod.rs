@@ -11,6 +11,7 @@ mod tick_search;
 /// One tick of a tick array, as a quote needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tick {
+    /// Whether the tick is initialized (only initialized ticks stop a swap step).
     pub initialized: bool,
     /// Liquidity added when the price crosses this tick upwards (removed downwards).
     pub liquidity_net: i128,

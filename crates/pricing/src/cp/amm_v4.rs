@@ -21,9 +21,13 @@ pub struct AmmV4Pool {
     pub reserve_coin: u64,
     /// Pc vault balance minus `need_take_pnl_pc`.
     pub reserve_pc: u64,
+    /// Swap fee numerator (`fees.swap_fee_numerator`).
     pub swap_fee_numerator: u64,
+    /// Swap fee denominator (`fees.swap_fee_denominator`).
     pub swap_fee_denominator: u64,
+    /// Decimals of the coin mint.
     pub coin_decimals: u8,
+    /// Decimals of the pc mint.
     pub pc_decimals: u8,
 }
 

@@ -34,31 +34,45 @@ pub enum CreatorFeeOn {
 /// Fee rates of a CPMM pool (its `AmmConfig` and creator-fee settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CpmmFees {
+    /// `AmmConfig.trade_fee_rate`, millionths of the input.
     pub trade_fee_rate: u64,
+    /// `AmmConfig.protocol_fee_rate`, millionths of the trade fee.
     pub protocol_fee_rate: u64,
+    /// `AmmConfig.fund_fee_rate`, millionths of the trade fee.
     pub fund_fee_rate: u64,
     /// Already zero when the pool does not enable the creator fee.
     pub creator_fee_rate: u64,
+    /// Which token the creator fee is taken in.
     pub creator_fee_on: CreatorFeeOn,
 }
 
 /// A CPMM pool's swap state. A is token 0, B token 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpmmPool {
+    /// Token 0 vault balance less the fees owed from it.
     pub reserve_0: u64,
+    /// Token 1 vault balance less the fees owed from it.
     pub reserve_1: u64,
+    /// The pool's fee rates.
     pub fees: CpmmFees,
+    /// Decimals of mint 0.
     pub decimals_0: u8,
+    /// Decimals of mint 1.
     pub decimals_1: u8,
 }
 
 /// The fees of one swap, by kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CpmmFeeBreakdown {
+    /// Trade fee, raw units of the input (LP, protocol and fund shares together).
     pub trade_fee: u64,
+    /// Protocol share of the trade fee.
     pub protocol_fee: u64,
+    /// Fund share of the trade fee.
     pub fund_fee: u64,
+    /// Creator fee, raw units, in the input or output token (see `creator_fee_on_input`).
     pub creator_fee: u64,
+    /// Whether the creator fee was taken from the input (else from the output).
     pub creator_fee_on_input: bool,
 }
 

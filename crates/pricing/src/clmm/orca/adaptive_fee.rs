@@ -20,30 +20,45 @@ const MAX_REFERENCE_AGE: u64 = 3_600;
 /// The oracle's fixed parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AdaptiveFeeConstants {
+    /// Seconds after the last reference update within which the reference stays.
     pub filter_period: u16,
+    /// Seconds after which the volatility reference decays to zero (`decay_period`).
     pub decay_period: u16,
+    /// Basis points of the accumulator the reference keeps between the two periods.
     pub reduction_factor: u16,
+    /// Scales the squared volatility into the adaptive fee rate.
     pub adaptive_fee_control_factor: u32,
+    /// Cap of the volatility accumulator.
     pub max_volatility_accumulator: u32,
+    /// Ticks per tick group: volatility counts in groups of this many ticks.
     pub tick_group_size: u16,
+    /// Ticks the price must move in one swap for it to count as a major swap.
     pub major_swap_threshold_ticks: u16,
 }
 
 /// The oracle's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AdaptiveFeeVariables {
+    /// Unix time the reference was last updated.
     pub last_reference_update_timestamp: u64,
+    /// Unix time of the last major swap.
     pub last_major_swap_timestamp: u64,
+    /// Volatility reference the accumulator grows from.
     pub volatility_reference: u32,
+    /// Tick group the reference was taken at.
     pub tick_group_index_reference: i32,
+    /// Volatility accumulated since the reference.
     pub volatility_accumulator: u32,
 }
 
 /// A whirlpool's oracle, for pools with an adaptive fee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Oracle {
+    /// Unix time before which the pool refuses swaps.
     pub trade_enable_timestamp: u64,
+    /// The adaptive fee's configuration.
     pub constants: AdaptiveFeeConstants,
+    /// The adaptive fee's state.
     pub variables: AdaptiveFeeVariables,
 }
 

@@ -19,22 +19,30 @@ use crate::{PricingError, Result};
 /// The pool fields a swap reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WhirlpoolState {
+    /// Current Q64.64 sqrt price (B per A).
     pub sqrt_price: u128,
+    /// Current tick index.
     pub tick_current_index: i32,
+    /// Liquidity in range at the current price.
     pub liquidity: u128,
+    /// Ticks between initializable ticks.
     pub tick_spacing: u16,
     /// Hundredths of a basis point (the static part when the pool has an adaptive fee).
     pub fee_rate: u16,
     /// Basis points of the fee.
     pub protocol_fee_rate: u16,
+    /// Decimals of token A.
     pub decimals_a: u8,
+    /// Decimals of token B.
     pub decimals_b: u8,
 }
 
 /// 88 ticks starting at `start_tick_index`, spaced by the pool's tick spacing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TickArray {
+    /// Tick index of the array's first tick.
     pub start_tick_index: i32,
+    /// The array's ticks, `tick_spacing` apart.
     pub ticks: [Tick; TICK_ARRAY_SIZE as usize],
 }
 
@@ -53,9 +61,11 @@ impl TickArray {
 /// an adaptive fee.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WhirlpoolPool {
+    /// The pool's swap fields.
     pub state: WhirlpoolState,
     /// Any order; the swap uses the contiguous run starting at the current tick.
     pub tick_arrays: Vec<TickArray>,
+    /// The pool's oracle, when it has an adaptive fee.
     pub oracle: Option<Oracle>,
     /// Unix time the quote is for (the adaptive fee decays with time).
     pub timestamp: u64,
@@ -64,17 +74,25 @@ pub struct WhirlpoolPool {
 /// Everything a swap computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwapOutcome {
+    /// Token A moved, raw units (paid in or out, fee included on the input side).
     pub amount_a: u64,
+    /// Token B moved, raw units.
     pub amount_b: u64,
+    /// What the trader pays, raw units, fee included.
     pub amount_in: u64,
+    /// What the trader receives, raw units.
     pub amount_out: u64,
     /// Total fee in the input token.
     pub fee: u64,
     /// The protocol's share of `fee`.
     pub protocol_fee: u64,
+    /// Q64.64 sqrt price after the swap.
     pub end_sqrt_price: u128,
+    /// Tick index after the swap.
     pub end_tick_index: i32,
+    /// Liquidity in range after the swap.
     pub end_liquidity: u128,
+    /// Whether the whole amount was filled, and if not why.
     pub fill: Fill,
 }
 

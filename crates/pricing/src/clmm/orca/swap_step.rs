@@ -15,9 +15,13 @@ use crate::math::{mul_div_ceil, mul_div_floor, to_u64};
 /// The outcome of one step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwapStep {
+    /// Input the price move took, raw units, without the fee.
     pub amount_in: u64,
+    /// Output paid, raw units.
     pub amount_out: u64,
+    /// Q64.64 sqrt price the step ended at: the target, or short of it when the amount ran out.
     pub next_sqrt_price: u128,
+    /// Fee charged on the input, raw units.
     pub fee_amount: u64,
 }
 

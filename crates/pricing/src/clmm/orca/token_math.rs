@@ -19,11 +19,14 @@ use crate::{PricingError, Result};
 /// is out of reach", so it is a value, not an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmountDelta {
+    /// An amount that fits in `u64`.
     Valid(u64),
+    /// The amount exceeds `u64::MAX` (the program's `TokenMaxExceeded`).
     ExceedsMax,
 }
 
 impl AmountDelta {
+    /// Whether this is a valid amount at most `other` (`ExceedsMax` never is).
     pub fn lte(self, other: u64) -> bool {
         matches!(self, Self::Valid(v) if v <= other)
     }

@@ -43,34 +43,52 @@ impl FeeOn {
 /// The pool and config fields a swap reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClmmState {
+    /// Current Q64.64 sqrt price (token 1 per token 0).
     pub sqrt_price_x64: u128,
+    /// Current tick.
     pub tick_current: i32,
+    /// Liquidity in range at the current price.
     pub liquidity: u128,
+    /// Ticks between initializable ticks.
     pub tick_spacing: u16,
     /// `AmmConfig.trade_fee_rate`, millionths.
     pub trade_fee_rate: u32,
+    /// `AmmConfig.protocol_fee_rate`, millionths of the trade fee.
     pub protocol_fee_rate: u32,
+    /// `AmmConfig.fund_fee_rate`, millionths of the trade fee.
     pub fund_fee_rate: u32,
+    /// Which token the fee is taken in.
     pub fee_on: FeeOn,
     /// The pool's `dynamic_fee_info`, when it is not all zeros (the program's "configured").
     pub dynamic_fee: Option<DynamicFee>,
     /// Status bit 4 clear.
     pub swaps_enabled: bool,
+    /// Decimals of token 0.
     pub decimals_0: u8,
+    /// Decimals of token 1.
     pub decimals_1: u8,
 }
 
 /// A pool's dynamic fee parameters and state (`DynamicFeeInfo` in `states/pool_fee.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DynamicFee {
+    /// Seconds within which the volatility reference stays.
     pub filter_period: u16,
+    /// Seconds after which the volatility reference decays to zero.
     pub decay_period: u16,
+    /// How much of the accumulator the reference keeps between the periods, in basis points.
     pub reduction_factor: u16,
+    /// Scales the squared volatility into the dynamic fee rate.
     pub dynamic_fee_control: u32,
+    /// Cap of the volatility accumulator.
     pub max_volatility_accumulator: u32,
+    /// Tick-spacing step the reference was taken at.
     pub tick_spacing_index_reference: i32,
+    /// Volatility reference the accumulator grows from.
     pub volatility_reference: u32,
+    /// Volatility accumulated since the reference.
     pub volatility_accumulator: u32,
+    /// Unix time of the last reference update.
     pub last_update_timestamp: u64,
 }
 
@@ -128,8 +146,11 @@ fn tick_spacing_index(tick: i32, tick_spacing: u16) -> i32 {
 /// One tick as a quote needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClmmTick {
+    /// The tick index.
     pub tick: i32,
+    /// Liquidity added when the price crosses the tick upwards (removed downwards).
     pub liquidity_net: i128,
+    /// Total liquidity referencing the tick; nonzero means initialized.
     pub liquidity_gross: u128,
     /// Unfilled or part-filled limit orders rest on the tick.
     pub has_limit_orders: bool,
@@ -144,13 +165,16 @@ impl ClmmTick {
 /// 60 ticks starting at `start_tick_index`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClmmTickArray {
+    /// Tick index of the array's first tick.
     pub start_tick_index: i32,
+    /// The array's ticks, `tick_spacing` apart.
     pub ticks: [ClmmTick; TICK_ARRAY_SIZE as usize],
 }
 
 /// A CLMM pool with the initialized tick arrays (from its bitmaps) and those supplied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClmmPool {
+    /// The pool's and its config's swap fields.
     pub state: ClmmState,
     /// Start ticks of every initialized array, ascending (see
     /// [`initialized_tick_array_starts`](super::initialized_tick_array_starts)).
@@ -164,17 +188,25 @@ pub struct ClmmPool {
 /// Everything a swap computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwapOutcome {
+    /// Token 0 moved, raw units.
     pub amount_0: u64,
+    /// Token 1 moved, raw units.
     pub amount_1: u64,
+    /// What the trader pays, raw units (fee included when it is on the input).
     pub amount_in: u64,
+    /// What the trader receives, raw units (less the fee when it is on the output).
     pub amount_out: u64,
     /// Total trade fee (LP, protocol and fund shares).
     pub fee: u64,
     /// Whether `fee` is in the input token (else in the output token).
     pub fee_on_input: bool,
+    /// Q64.64 sqrt price after the swap.
     pub end_sqrt_price: u128,
+    /// Tick after the swap.
     pub end_tick: i32,
+    /// Liquidity in range after the swap.
     pub end_liquidity: u128,
+    /// Whether the whole amount was filled, and if not why.
     pub fill: Fill,
 }
 
@@ -201,8 +233,7 @@ pub struct SwapStep {
 ///
 /// # Errors
 /// Overflow of an amount that must fit in `u64`, a next price the program would reject (see
-/// [`next_sqrt_price_from_input`](super::math::next_sqrt_price_from_input)), or a step that
-/// would pass its target.
+/// [`next_sqrt_price_from_input`]), or a step that would pass its target.
 #[allow(clippy::too_many_arguments)]
 pub fn compute_swap_step(
     sqrt_price_current: u128,
