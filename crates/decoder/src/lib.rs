@@ -124,6 +124,25 @@ impl DecodedAccount<'_> {
 /// [`DecodeError::UnknownOwner`] for a program this crate does not decode;
 /// [`DecodeError::UnknownAccount`] for an account of a known program that matches no kind;
 /// otherwise the error of the kind's own decoder (length, field values).
+///
+/// # Example
+/// ```rust
+/// use decoder::{AccountKind, DecodeError, DecodedAccount, SPL_TOKEN, decode_account};
+///
+/// // An SPL Token mint: 82 bytes, supply at byte 36, decimals at 44, initialized at 45.
+/// let mut bytes = vec![0u8; 82];
+/// bytes[36..44].copy_from_slice(&1_000_000u64.to_le_bytes());
+/// bytes[44] = 6;
+/// bytes[45] = 1;
+/// let account = decode_account(&SPL_TOKEN, &bytes)?;
+/// assert_eq!(account.kind(), AccountKind::Mint);
+/// let DecodedAccount::Mint(mint) = account else { unreachable!() };
+/// assert_eq!((mint.decimals(), mint.supply()), (6, 1_000_000));
+///
+/// // Bytes no SPL Token account has are a typed error, not a panic.
+/// assert!(decode_account(&SPL_TOKEN, &[0u8; 7]).is_err());
+/// # Ok::<(), DecodeError>(())
+/// ```
 pub fn decode_account<'a>(
     owner: &Pubkey,
     data: &'a [u8],

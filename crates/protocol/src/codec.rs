@@ -101,6 +101,31 @@ pub fn decode_server(bytes: &[u8], codec: Codec) -> Result<ServerMessage, Server
 ///
 /// # Errors
 /// A [`ClientParseError`] whose [`code`](ClientParseError::code) goes into the `error` reply.
+///
+/// # Example
+/// ```rust
+/// use protocol::{Channel, ClientMessage, ClientParseError, Codec, Subscription};
+/// use protocol::{decode_client, encode_client};
+///
+/// let frame = br#"{"type":"subscribe","channels":["prices"]}"#;
+/// let msg = decode_client(frame, Codec::Json, 4_096)?;
+/// let ClientMessage::Subscribe(Subscription { channels, .. }) = &msg else {
+///     unreachable!()
+/// };
+/// assert_eq!(channels, &[Channel::Prices]);
+///
+/// // The same message in MessagePack decodes to the same value.
+/// let packed = encode_client(&msg, Codec::MsgPack).unwrap();
+/// assert_eq!(decode_client(&packed, Codec::MsgPack, 4_096)?, msg);
+///
+/// // An unknown field is refused by name.
+/// let bad = br#"{"type":"ping","nonce":1}"#;
+/// assert!(matches!(
+///     decode_client(bad, Codec::Json, 4_096),
+///     Err(ClientParseError::UnknownField { .. })
+/// ));
+/// # Ok::<(), ClientParseError>(())
+/// ```
 pub fn decode_client(
     bytes: &[u8],
     codec: Codec,
