@@ -55,14 +55,18 @@ impl ClientMessage {
 pub struct Subscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// A request id, echoed in the answer.
     pub id: Option<RequestId>,
     #[serde(default)]
+    /// Channels to add (or remove).
     pub channels: Vec<Channel>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// Pairs (`BASE/QUOTE`) to add to (or remove from) the pair filter.
     pub pairs: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// Dexes to add to (or remove from) the dex filter.
     pub dexes: Option<Vec<String>>,
 }
 
@@ -77,6 +81,7 @@ impl Subscription {
 pub struct Ping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// A request id, echoed in `pong`.
     pub id: Option<RequestId>,
 }
 
@@ -91,7 +96,9 @@ impl Ping {
 pub struct Resume {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// A request id, echoed in `resumed`.
     pub id: Option<RequestId>,
+    /// The channel to replay.
     pub channel: Channel,
     /// The `epoch` from the `connected` message of the connection that was lost.
     pub epoch: String,

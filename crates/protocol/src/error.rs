@@ -7,7 +7,12 @@ use crate::ErrorCode;
 pub enum ClientParseError {
     /// The frame is larger than the configured maximum.
     #[error("message of {len} bytes exceeds the {max}-byte limit")]
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        /// The frame's length, bytes.
+        len: usize,
+        /// The limit, bytes.
+        max: usize,
+    },
     /// The text frame is not JSON.
     #[error("invalid JSON: {0}")]
     InvalidJson(String),
@@ -23,13 +28,17 @@ pub enum ClientParseError {
     /// The message has a field its type does not define.
     #[error("unknown field {field:?} in {msg_type:?}")]
     UnknownField {
+        /// The message type.
         msg_type: &'static str,
+        /// The unknown field (truncated).
         field: String,
     },
     /// A field has the wrong type or value, or a required field is missing.
     #[error("invalid {msg_type:?}: {detail}")]
     InvalidField {
+        /// The message type.
         msg_type: &'static str,
+        /// What was wrong.
         detail: String,
     },
 }
@@ -54,8 +63,10 @@ impl ClientParseError {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerParseError {
     #[error("invalid JSON server message: {0}")]
+    /// The JSON was invalid or a field had the wrong type.
     Json(#[from] serde_json::Error),
     #[error("invalid MessagePack server message: {0}")]
+    /// The MessagePack was invalid or a field had the wrong type.
     Msgpack(#[from] rmp_serde::decode::Error),
 }
 
@@ -64,7 +75,9 @@ pub enum ServerParseError {
 #[derive(Debug, thiserror::Error)]
 pub enum EncodeError {
     #[error("JSON encoding failed: {0}")]
+    /// serde_json failed.
     Json(#[from] serde_json::Error),
     #[error("MessagePack encoding failed: {0}")]
+    /// The MessagePack writer failed.
     Msgpack(#[from] rmp_serde::encode::Error),
 }

@@ -16,6 +16,7 @@
 //!
 //! `docs/protocol.md` specifies every message with an example; a test keeps it in sync.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)

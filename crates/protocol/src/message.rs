@@ -88,14 +88,17 @@ impl ServerMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct Connected {
+    /// When the server produced the message.
     pub timestamp: Timestamp,
     /// Always [`crate::PROTOCOL_VERSION`].
     pub protocol: String,
+    /// The monitor's version.
     pub server_version: String,
     /// Unique per connection; quote it when reporting problems.
     pub session_id: String,
     /// Random per server start. `resume` only recovers within the same epoch.
     pub epoch: String,
+    /// How often the server pings, in milliseconds.
     pub heartbeat_interval_ms: u64,
     /// The channels this connection is subscribed to now (all of them on connect).
     pub channels: Vec<Channel>,
@@ -107,7 +110,9 @@ pub struct Connected {
 pub struct SubscriptionAck {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
     pub id: Option<RequestId>,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
     /// Channels subscribed after the request.
     pub channels: Vec<Channel>,
@@ -130,9 +135,13 @@ pub struct SubscriptionAck {
 pub struct Snapshot {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
     pub id: Option<RequestId>,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
+    /// The channel the snapshot is of.
     pub channel: Channel,
+    /// The channel's sequence number: one more than the previous message on the channel.
     pub seq: u64,
     /// For `prices`: the latest update of every matching pool.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -159,11 +168,17 @@ pub struct Snapshot {
 pub struct Resumed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
     pub id: Option<RequestId>,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
+    /// The channel resumed.
     pub channel: Channel,
+    /// Whether the missed messages are still held and follow.
     pub recovered: bool,
+    /// First replayed `seq`.
     pub from_seq: u64,
+    /// Last replayed `seq`.
     pub to_seq: u64,
 }
 
@@ -173,7 +188,9 @@ pub struct Resumed {
 pub struct Pong {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
     pub id: Option<RequestId>,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
 }
 
@@ -184,12 +201,17 @@ pub struct Pong {
 pub struct ErrorMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
     pub id: Option<RequestId>,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
+    /// What kind of refusal.
     pub code: ErrorCode,
+    /// A description for people.
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
+    /// More detail, when there is any.
     pub details: Option<String>,
 }
 
@@ -197,7 +219,9 @@ pub struct ErrorMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct PriceUpdate {
+    /// The channel's sequence number: one more than the previous message on the channel.
     pub seq: u64,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
     /// `BASE/QUOTE` symbols, for example `SOL/USDC`.
     pub pair: String,
@@ -222,8 +246,11 @@ pub struct PriceUpdate {
 #[cfg_attr(feature = "typescript", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OpportunityStatus {
+    /// The opportunity was just found.
     Open,
+    /// The opportunity changed materially.
     Update,
+    /// The opportunity is gone.
     Close,
 }
 
@@ -232,8 +259,11 @@ pub enum OpportunityStatus {
 #[cfg_attr(feature = "typescript", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum OpportunityType {
+    /// Two pools of the same pair disagree on the price.
     Spatial,
+    /// Two pools' price spread left its usual range.
     Statistical,
+    /// A cycle through three pairs returns more than it started with.
     Triangular,
 }
 
@@ -266,7 +296,9 @@ pub struct Timing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct Leg {
+    /// The pool account's address (base58).
     pub pool: String,
+    /// `raydium`, `orca` or `meteora`.
     pub dex: String,
     /// Symbol of the token sold into the pool.
     pub token_in: String,
@@ -274,9 +306,11 @@ pub struct Leg {
     pub token_out: String,
     #[serde(with = "amount")]
     #[cfg_attr(feature = "typescript", ts(type = "string"))]
+    /// Sold into the pool, raw units.
     pub amount_in: u64,
     #[serde(with = "amount")]
     #[cfg_attr(feature = "typescript", ts(type = "string"))]
+    /// Bought from the pool, raw units.
     pub amount_out: u64,
 }
 
@@ -284,27 +318,39 @@ pub struct Leg {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct Opportunity {
+    /// The channel's sequence number: one more than the previous message on the channel.
     pub seq: u64,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
     /// Stable for the opportunity's whole life, from `open` to `close`.
     pub id: String,
+    /// Whether it opened, changed or closed.
     pub status: OpportunityStatus,
+    /// The strategy that found it.
     pub opportunity_type: OpportunityType,
+    /// `BASE/QUOTE` symbols.
     pub pair: String,
+    /// Dex of the buy leg.
     pub buy_dex: String,
+    /// Dex of the sell leg.
     pub sell_dex: String,
     /// Effective price paid on the buy leg, quote per base.
     pub buy_price: f64,
     /// Effective price received on the sell leg, quote per base.
     pub sell_price: f64,
+    /// Profit before costs, percent of the input.
     pub gross_profit_percent: f64,
+    /// Profit after every cost, percent of the input.
     pub net_profit_percent: f64,
     /// Size of the first leg's input, in that token's units (after decimals).
     pub recommended_size: f64,
     /// 0 to 100; see `docs/protocol.md` for how it is built.
     pub confidence: u8,
+    /// What executing it costs.
     pub costs: Costs,
+    /// How fresh and aligned its data is.
     pub timing: Timing,
+    /// Its swaps, in order.
     pub legs: Vec<Leg>,
 }
 
@@ -313,8 +359,11 @@ pub struct Opportunity {
 #[cfg_attr(feature = "typescript", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentStatus {
+    /// Working normally.
     Healthy,
+    /// Working, but slower or with partial data.
     Degraded,
+    /// Not working.
     Down,
 }
 
@@ -322,7 +371,9 @@ pub enum ComponentStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct ComponentHealth {
+    /// The component's state.
     pub status: ComponentStatus,
+    /// Its recent latency, in milliseconds.
     pub latency_ms: f64,
 }
 
@@ -330,10 +381,13 @@ pub struct ComponentHealth {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct CacheHealth {
+    /// The cache's state.
     pub status: ComponentStatus,
+    /// Its recent latency, in milliseconds.
     pub latency_ms: f64,
     /// Share of lookups answered from the cache, 0.0 to 1.0.
     pub hit_rate: f64,
+    /// Pools held.
     pub entry_count: u64,
 }
 
@@ -341,9 +395,13 @@ pub struct CacheHealth {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct Components {
+    /// The WebSocket hub.
     pub websocket: ComponentHealth,
+    /// The pricing stage.
     pub price_calculator: ComponentHealth,
+    /// The arbitrage detector.
     pub detector: ComponentHealth,
+    /// The state cache.
     pub cache: CacheHealth,
 }
 
@@ -353,10 +411,13 @@ pub struct Components {
 pub struct HealthMetrics {
     /// p95 of the detection latency over the last reporting window, in milliseconds.
     pub avg_detection_latency_p95: f64,
+    /// Prices published in the last minute.
     pub price_updates_per_min: u64,
     /// Pools whose data is older than the staleness limit.
     pub stale_prices: u64,
+    /// Seconds since the service started.
     pub uptime_seconds: u64,
+    /// Open WebSocket connections.
     pub connected_clients: u64,
 }
 
@@ -371,6 +432,7 @@ pub enum SourceState {
     Reconnecting,
     /// Polling over RPC while the stream is down.
     Fallback,
+    /// Neither streaming nor polling.
     Down,
 }
 
@@ -380,6 +442,7 @@ pub enum SourceState {
 pub struct SourceHealth {
     /// `yellowstone`, `rpc`, `replay` or `simulator`.
     pub name: String,
+    /// The connection state.
     pub state: SourceState,
     /// Milliseconds since the source last delivered anything; absent before the first message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -399,10 +462,15 @@ pub struct SourceHealth {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct Health {
+    /// The channel's sequence number: one more than the previous message on the channel.
     pub seq: u64,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
+    /// Each component's status.
     pub components: Components,
+    /// Service-wide figures.
     pub metrics: HealthMetrics,
+    /// Each data source's state.
     pub sources: Vec<SourceHealth>,
 }
 
@@ -411,8 +479,11 @@ pub struct Health {
 #[cfg_attr(feature = "typescript", derive(TS))]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
+    /// Routine events.
     Info,
+    /// Something degraded that may need a look.
     Warning,
+    /// A failure.
     Error,
 }
 
@@ -420,9 +491,13 @@ pub enum LogLevel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "typescript", derive(TS))]
 pub struct LogMessage {
+    /// The channel's sequence number: one more than the previous message on the channel.
     pub seq: u64,
+    /// When the server produced the message.
     pub timestamp: Timestamp,
+    /// Severity.
     pub level: LogLevel,
+    /// The event, for people.
     pub message: String,
     /// Structured details, for example the pubkey a decode failure came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]

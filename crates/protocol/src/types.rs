@@ -53,7 +53,9 @@ impl fmt::Display for Channel {
 #[cfg_attr(feature = "typescript", derive(TS))]
 #[serde(untagged)]
 pub enum RequestId {
+    /// A numeric id.
     Number(u64),
+    /// A string id.
     Text(String),
 }
 

@@ -12,11 +12,19 @@ export type RequestId = number | string;
 
 export type ErrorCode = "INVALID_JSON" | "INVALID_MSGPACK" | "UNSUPPORTED_FRAME" | "INVALID_MESSAGE" | "UNKNOWN_TYPE" | "UNKNOWN_FIELD" | "INVALID_FIELD" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "UNAUTHORIZED" | "INTERNAL";
 
-export type Connected = { timestamp: string, 
+export type Connected = { 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
 /**
  * Always [`crate::PROTOCOL_VERSION`].
  */
-protocol: string, server_version: string, 
+protocol: string, 
+/**
+ * The monitor's version.
+ */
+server_version: string, 
 /**
  * Unique per connection; quote it when reporting problems.
  */
@@ -24,13 +32,25 @@ session_id: string,
 /**
  * Random per server start. `resume` only recovers within the same epoch.
  */
-epoch: string, heartbeat_interval_ms: number, 
+epoch: string, 
+/**
+ * How often the server pings, in milliseconds.
+ */
+heartbeat_interval_ms: number, 
 /**
  * The channels this connection is subscribed to now (all of them on connect).
  */
 channels: Array<Channel>, };
 
-export type SubscriptionAck = { id?: RequestId, timestamp: string, 
+export type SubscriptionAck = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
 /**
  * Channels subscribed after the request.
  */
@@ -44,7 +64,23 @@ pairs?: Array<string>,
  */
 dexes?: Array<string>, };
 
-export type Snapshot = { id?: RequestId, timestamp: string, channel: Channel, seq: number, 
+export type Snapshot = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * The channel the snapshot is of.
+ */
+channel: Channel, 
+/**
+ * The channel's sequence number: one more than the previous message on the channel.
+ */
+seq: number, 
 /**
  * For `prices`: the latest update of every matching pool.
  */
@@ -62,13 +98,73 @@ health?: Health,
  */
 logs?: Array<LogMessage>, };
 
-export type Resumed = { id?: RequestId, timestamp: string, channel: Channel, recovered: boolean, from_seq: number, to_seq: number, };
+export type Resumed = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * The channel resumed.
+ */
+channel: Channel, 
+/**
+ * Whether the missed messages are still held and follow.
+ */
+recovered: boolean, 
+/**
+ * First replayed `seq`.
+ */
+from_seq: number, 
+/**
+ * Last replayed `seq`.
+ */
+to_seq: number, };
 
-export type Pong = { id?: RequestId, timestamp: string, };
+export type Pong = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, };
 
-export type ErrorMessage = { id?: RequestId, timestamp: string, code: ErrorCode, message: string, details?: string, };
+export type ErrorMessage = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * What kind of refusal.
+ */
+code: ErrorCode, 
+/**
+ * A description for people.
+ */
+message: string, 
+/**
+ * More detail, when there is any.
+ */
+details?: string, };
 
-export type PriceUpdate = { seq: number, timestamp: string, 
+export type PriceUpdate = { 
+/**
+ * The channel's sequence number: one more than the previous message on the channel.
+ */
+seq: number, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
 /**
  * `BASE/QUOTE` symbols, for example `SOL/USDC`.
  */
@@ -102,11 +198,39 @@ slot: number,
  */
 last_update_ms: number, };
 
-export type Opportunity = { seq: number, timestamp: string, 
+export type Opportunity = { 
+/**
+ * The channel's sequence number: one more than the previous message on the channel.
+ */
+seq: number, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
 /**
  * Stable for the opportunity's whole life, from `open` to `close`.
  */
-id: string, status: OpportunityStatus, opportunity_type: OpportunityType, pair: string, buy_dex: string, sell_dex: string, 
+id: string, 
+/**
+ * Whether it opened, changed or closed.
+ */
+status: OpportunityStatus, 
+/**
+ * The strategy that found it.
+ */
+opportunity_type: OpportunityType, 
+/**
+ * `BASE/QUOTE` symbols.
+ */
+pair: string, 
+/**
+ * Dex of the buy leg.
+ */
+buy_dex: string, 
+/**
+ * Dex of the sell leg.
+ */
+sell_dex: string, 
 /**
  * Effective price paid on the buy leg, quote per base.
  */
@@ -114,7 +238,15 @@ buy_price: number,
 /**
  * Effective price received on the sell leg, quote per base.
  */
-sell_price: number, gross_profit_percent: number, net_profit_percent: number, 
+sell_price: number, 
+/**
+ * Profit before costs, percent of the input.
+ */
+gross_profit_percent: number, 
+/**
+ * Profit after every cost, percent of the input.
+ */
+net_profit_percent: number, 
 /**
  * Size of the first leg's input, in that token's units (after decimals).
  */
@@ -122,7 +254,19 @@ recommended_size: number,
 /**
  * 0 to 100; see `docs/protocol.md` for how it is built.
  */
-confidence: number, costs: Costs, timing: Timing, legs: Array<Leg>, };
+confidence: number, 
+/**
+ * What executing it costs.
+ */
+costs: Costs, 
+/**
+ * How fresh and aligned its data is.
+ */
+timing: Timing, 
+/**
+ * Its swaps, in order.
+ */
+legs: Array<Leg>, };
 
 export type OpportunityStatus = "open" | "update" | "close";
 
@@ -156,7 +300,15 @@ slot_delta: number,
  */
 data_freshness_ms: number, };
 
-export type Leg = { pool: string, dex: string, 
+export type Leg = { 
+/**
+ * The pool account's address (base58).
+ */
+pool: string, 
+/**
+ * `raydium`, `orca` or `meteora`.
+ */
+dex: string, 
 /**
  * Symbol of the token sold into the pool.
  */
@@ -164,37 +316,117 @@ token_in: string,
 /**
  * Symbol of the token bought from the pool.
  */
-token_out: string, amount_in: string, amount_out: string, };
+token_out: string, 
+/**
+ * Sold into the pool, raw units.
+ */
+amount_in: string, 
+/**
+ * Bought from the pool, raw units.
+ */
+amount_out: string, };
 
-export type Health = { seq: number, timestamp: string, components: Components, metrics: HealthMetrics, sources: Array<SourceHealth>, };
+export type Health = { 
+/**
+ * The channel's sequence number: one more than the previous message on the channel.
+ */
+seq: number, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * Each component's status.
+ */
+components: Components, 
+/**
+ * Service-wide figures.
+ */
+metrics: HealthMetrics, 
+/**
+ * Each data source's state.
+ */
+sources: Array<SourceHealth>, };
 
-export type Components = { websocket: ComponentHealth, price_calculator: ComponentHealth, detector: ComponentHealth, cache: CacheHealth, };
+export type Components = { 
+/**
+ * The WebSocket hub.
+ */
+websocket: ComponentHealth, 
+/**
+ * The pricing stage.
+ */
+price_calculator: ComponentHealth, 
+/**
+ * The arbitrage detector.
+ */
+detector: ComponentHealth, 
+/**
+ * The state cache.
+ */
+cache: CacheHealth, };
 
-export type ComponentHealth = { status: ComponentStatus, latency_ms: number, };
+export type ComponentHealth = { 
+/**
+ * The component's state.
+ */
+status: ComponentStatus, 
+/**
+ * Its recent latency, in milliseconds.
+ */
+latency_ms: number, };
 
 export type ComponentStatus = "healthy" | "degraded" | "down";
 
-export type CacheHealth = { status: ComponentStatus, latency_ms: number, 
+export type CacheHealth = { 
+/**
+ * The cache's state.
+ */
+status: ComponentStatus, 
+/**
+ * Its recent latency, in milliseconds.
+ */
+latency_ms: number, 
 /**
  * Share of lookups answered from the cache, 0.0 to 1.0.
  */
-hit_rate: number, entry_count: number, };
+hit_rate: number, 
+/**
+ * Pools held.
+ */
+entry_count: number, };
 
 export type HealthMetrics = { 
 /**
  * p95 of the detection latency over the last reporting window, in milliseconds.
  */
-avg_detection_latency_p95: number, price_updates_per_min: number, 
+avg_detection_latency_p95: number, 
+/**
+ * Prices published in the last minute.
+ */
+price_updates_per_min: number, 
 /**
  * Pools whose data is older than the staleness limit.
  */
-stale_prices: number, uptime_seconds: number, connected_clients: number, };
+stale_prices: number, 
+/**
+ * Seconds since the service started.
+ */
+uptime_seconds: number, 
+/**
+ * Open WebSocket connections.
+ */
+connected_clients: number, };
 
 export type SourceHealth = { 
 /**
  * `yellowstone`, `rpc`, `replay` or `simulator`.
  */
-name: string, state: SourceState, 
+name: string, 
+/**
+ * The connection state.
+ */
+state: SourceState, 
 /**
  * Milliseconds since the source last delivered anything; absent before the first message.
  */
@@ -210,7 +442,23 @@ reason?: string, };
 
 export type SourceState = "connected" | "reconnecting" | "fallback" | "down";
 
-export type LogMessage = { seq: number, timestamp: string, level: LogLevel, message: string, 
+export type LogMessage = { 
+/**
+ * The channel's sequence number: one more than the previous message on the channel.
+ */
+seq: number, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * Severity.
+ */
+level: LogLevel, 
+/**
+ * The event, for people.
+ */
+message: string, 
 /**
  * Structured details, for example the pubkey a decode failure came from.
  */
@@ -218,11 +466,39 @@ context?: { [key in string]: string }, };
 
 export type LogLevel = "info" | "warning" | "error";
 
-export type Subscription = { id?: RequestId, channels: Array<Channel>, pairs?: Array<string>, dexes?: Array<string>, };
+export type Subscription = { 
+/**
+ * A request id, echoed in the answer.
+ */
+id?: RequestId, 
+/**
+ * Channels to add (or remove).
+ */
+channels: Array<Channel>, 
+/**
+ * Pairs (`BASE/QUOTE`) to add to (or remove from) the pair filter.
+ */
+pairs?: Array<string>, 
+/**
+ * Dexes to add to (or remove from) the dex filter.
+ */
+dexes?: Array<string>, };
 
-export type Ping = { id?: RequestId, };
+export type Ping = { 
+/**
+ * A request id, echoed in `pong`.
+ */
+id?: RequestId, };
 
-export type Resume = { id?: RequestId, channel: Channel, 
+export type Resume = { 
+/**
+ * A request id, echoed in `resumed`.
+ */
+id?: RequestId, 
+/**
+ * The channel to replay.
+ */
+channel: Channel, 
 /**
  * The `epoch` from the `connected` message of the connection that was lost.
  */
