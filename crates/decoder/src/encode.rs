@@ -59,13 +59,21 @@ pub fn token_2022_mint(decimals: u8, supply: u64, extensions: &[(u16, Vec<u8>)])
 /// Fields of a Raydium AMM v4 pool.
 #[derive(Debug, Clone, Default)]
 pub struct AmmV4Fields {
+    /// `coin_decimals` to write.
     pub coin_decimals: u8,
+    /// `pc_decimals` to write.
     pub pc_decimals: u8,
+    /// `swap_fee` to write.
     pub swap_fee: (u64, u64),
+    /// `need_take_pnl` to write.
     pub need_take_pnl: (u64, u64),
+    /// `coin_vault` to write.
     pub coin_vault: Pubkey,
+    /// `pc_vault` to write.
     pub pc_vault: Pubkey,
+    /// `coin_mint` to write.
     pub coin_mint: Pubkey,
+    /// `pc_mint` to write.
     pub pc_mint: Pubkey,
 }
 
@@ -112,11 +120,17 @@ pub fn amm_v4(f: &AmmV4Fields) -> Vec<u8> {
 /// Fields of a Raydium CPMM pool.
 #[derive(Debug, Clone, Default)]
 pub struct CpmmFields {
+    /// `amm_config` to write.
     pub amm_config: Pubkey,
+    /// `vaults` to write.
     pub vaults: (Pubkey, Pubkey),
+    /// `mints` to write.
     pub mints: (Pubkey, Pubkey),
+    /// `decimals` to write.
     pub decimals: (u8, u8),
+    /// `protocol_fees` to write.
     pub protocol_fees: (u64, u64),
+    /// `fund_fees` to write.
     pub fund_fees: (u64, u64),
 }
 
@@ -167,15 +181,23 @@ pub fn cpmm_config(trade_fee_rate: u64, protocol_fee_rate: u64, fund_fee_rate: u
 /// Fields of a concentrated-liquidity pool (Orca or Raydium CLMM).
 #[derive(Debug, Clone, Default)]
 pub struct ClFields {
+    /// `config` to write.
     pub config: Pubkey,
+    /// `vaults` to write.
     pub vaults: (Pubkey, Pubkey),
+    /// `mints` to write.
     pub mints: (Pubkey, Pubkey),
+    /// `decimals` to write.
     pub decimals: (u8, u8),
+    /// `tick_spacing` to write.
     pub tick_spacing: u16,
     /// Orca: hundredths of a bp; Raydium: ignored (the fee is in the `AmmConfig`).
     pub fee_rate: u16,
+    /// `liquidity` to write.
     pub liquidity: u128,
+    /// `sqrt_price` to write.
     pub sqrt_price: u128,
+    /// `tick_current` to write.
     pub tick_current: i32,
     /// Raydium: the pool's default tick-array bitmap.
     pub tick_array_bitmap: [u64; 16],
@@ -307,15 +329,25 @@ pub fn clmm_tick_array(
 /// Fields of a Meteora DLMM pair.
 #[derive(Debug, Clone, Default)]
 pub struct LbPairFields {
+    /// `bin_step` to write.
     pub bin_step: u16,
+    /// `base_factor` to write.
     pub base_factor: u16,
+    /// `variable_fee_control` to write.
     pub variable_fee_control: u32,
+    /// `max_volatility_accumulator` to write.
     pub max_volatility_accumulator: u32,
+    /// `protocol_share` to write.
     pub protocol_share: u16,
+    /// `active_id` to write.
     pub active_id: i32,
+    /// `mints` to write.
     pub mints: (Pubkey, Pubkey),
+    /// `reserves` to write.
     pub reserves: (Pubkey, Pubkey),
+    /// `bin_array_bitmap` to write.
     pub bin_array_bitmap: [u64; 16],
+    /// `last_update_timestamp` to write.
     pub last_update_timestamp: i64,
 }
 

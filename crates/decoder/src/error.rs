@@ -10,41 +10,60 @@ use crate::{AccountKind, Discriminator, Program};
 pub enum DecodeError {
     /// The owner is not a program this crate decodes.
     #[error("unknown owner program {owner}")]
-    UnknownOwner { owner: Pubkey },
+    UnknownOwner {
+        /// The owner given.
+        owner: Pubkey,
+    },
     /// The owner is known but no account kind of it has this discriminator and length.
     #[error("no {program} account has discriminator {discriminator:?} and length {len}")]
     UnknownAccount {
+        /// The program that owns the account.
         program: Program,
+        /// The first eight bytes, when the account has that many.
         discriminator: Option<Discriminator>,
+        /// The account's length in bytes.
         len: usize,
     },
     /// A per-kind decoder was given an account owned by another program.
     #[error("{kind}: wrong owner: expected {expected}, got {actual}")]
     WrongOwner {
+        /// The kind that was tried.
         kind: AccountKind,
+        /// The owner that kind must have.
         expected: Pubkey,
+        /// The owner given.
         actual: Pubkey,
     },
     /// The Anchor discriminator does not match the kind.
     #[error("{kind}: wrong discriminator: expected {expected:?}, got {actual:?}")]
     WrongDiscriminator {
+        /// The kind that was tried.
         kind: AccountKind,
+        /// That kind's discriminator.
         expected: Discriminator,
+        /// The account's first eight bytes.
         actual: Discriminator,
     },
     /// The account is not the kind's length (or, for variable-length kinds, not in its range).
     #[error("{kind}: wrong length: expected {expected}, got {actual}")]
     WrongLength {
+        /// The kind that was tried.
         kind: AccountKind,
+        /// The lengths that kind may have.
         expected: ExpectedLength,
+        /// The account's length in bytes.
         actual: usize,
     },
     /// A field holds a value the program never writes.
     #[error("{kind}: invalid {field} = {value}: {reason}")]
     InvalidField {
+        /// The kind that was tried.
         kind: AccountKind,
+        /// The field.
         field: &'static str,
+        /// Its value.
         value: i128,
+        /// Why the value is impossible.
         reason: &'static str,
     },
 }
@@ -77,8 +96,11 @@ impl DecodeError {
 /// The length a kind accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpectedLength {
+    /// Exactly this many bytes.
     Exactly(usize),
+    /// At least this many bytes.
     AtLeast(usize),
+    /// Between the two, inclusive.
     Between(usize, usize),
 }
 

@@ -25,12 +25,15 @@
 //! account traits for the Anchor programs' views; `encode` writes account bytes from fields;
 //! `test-utils` loads the shared fixtures.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
 mod error;
+// documented with the DLMM limit-order work
+#[allow(missing_docs)]
 pub mod meteora;
 pub mod orca;
 mod program;
@@ -70,21 +73,37 @@ pub use token::{Mint, MintBlocker, PausableConfig, TokenAccount, TokenProgram, T
 /// Any account this crate decodes.
 #[derive(Debug, Clone, Copy)]
 pub enum DecodedAccount<'a> {
+    /// A `AmmInfo` view.
     RaydiumAmmV4(AmmInfo<'a>),
+    /// A `CpmmPool` view.
     RaydiumCpmmPool(CpmmPool<'a>),
+    /// A `CpmmConfig` view.
     RaydiumCpmmConfig(CpmmConfig<'a>),
+    /// A `ClmmPool` view.
     RaydiumClmmPool(ClmmPool<'a>),
+    /// A `ClmmConfig` view.
     RaydiumClmmConfig(ClmmConfig<'a>),
+    /// A `ClmmTickArray` view.
     RaydiumClmmTickArray(ClmmTickArray<'a>),
+    /// A `ClmmTickArrayBitmapExtension` view.
     RaydiumClmmTickArrayBitmapExtension(ClmmTickArrayBitmapExtension<'a>),
+    /// A `Whirlpool` view.
     Whirlpool(Whirlpool<'a>),
+    /// A `WhirlpoolTickArray` view.
     WhirlpoolTickArray(WhirlpoolTickArray<'a>),
+    /// A `WhirlpoolOracle` view.
     WhirlpoolOracle(WhirlpoolOracle<'a>),
+    /// A `LbPair` view.
     DlmmLbPair(LbPair<'a>),
+    /// A `BinArray` view.
     DlmmBinArray(BinArray<'a>),
+    /// A `BinArrayBitmapExtension` view.
     DlmmBinArrayBitmapExtension(BinArrayBitmapExtension<'a>),
+    /// A `DlmmOracle` view.
     DlmmOracle(DlmmOracle<'a>),
+    /// A `TokenAccount` view.
     TokenAccount(TokenAccount<'a>),
+    /// A `Mint` view.
     Mint(Mint<'a>),
 }
 

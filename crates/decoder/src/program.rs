@@ -53,22 +53,39 @@ pub mod discriminator {
 /// Every account kind this crate decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AccountKind {
+    /// Raydium Amm V4 Pool account.
     RaydiumAmmV4Pool,
+    /// Raydium Cpmm Pool account.
     RaydiumCpmmPool,
+    /// Raydium Cpmm Config account.
     RaydiumCpmmConfig,
+    /// Raydium Clmm Pool account.
     RaydiumClmmPool,
+    /// Raydium Clmm Config account.
     RaydiumClmmConfig,
+    /// Raydium Clmm Tick Array account.
     RaydiumClmmTickArray,
+    /// Raydium Clmm Tick Array Bitmap Extension account.
     RaydiumClmmTickArrayBitmapExtension,
+    /// Whirlpool Pool account.
     WhirlpoolPool,
+    /// Whirlpool Fixed Tick Array account.
     WhirlpoolFixedTickArray,
+    /// Whirlpool Dynamic Tick Array account.
     WhirlpoolDynamicTickArray,
+    /// Whirlpool Oracle account.
     WhirlpoolOracle,
+    /// Dlmm Lb Pair account.
     DlmmLbPair,
+    /// Dlmm Bin Array account.
     DlmmBinArray,
+    /// Dlmm Bin Array Bitmap Extension account.
     DlmmBinArrayBitmapExtension,
+    /// Dlmm Oracle account.
     DlmmOracle,
+    /// Token Account account.
     TokenAccount,
+    /// Mint account.
     Mint,
 }
 
@@ -107,12 +124,19 @@ impl fmt::Display for AccountKind {
 /// The programs this crate knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Program {
+    /// The Raydium Amm V4 program.
     RaydiumAmmV4,
+    /// The Raydium Cpmm program.
     RaydiumCpmm,
+    /// The Raydium Clmm program.
     RaydiumClmm,
+    /// The Orca Whirlpool program.
     OrcaWhirlpool,
+    /// The Meteora Dlmm program.
     MeteoraDlmm,
+    /// The Spl Token program.
     SplToken,
+    /// The Spl Token2022 program.
     SplToken2022,
 }
 

@@ -11,26 +11,47 @@ use solana_pubkey::Pubkey;
 #[derive(Debug, thiserror::Error)]
 pub enum RpcDecodeError {
     #[error("invalid JSON-RPC response: {0}")]
+    /// The response is not the JSON expected.
     Json(#[from] serde_json::Error),
+    /// The node answered with a JSON-RPC error.
     #[error("JSON-RPC error {code}: {message}")]
-    Rpc { code: i64, message: String },
+    Rpc {
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The node's message.
+        message: String,
+    },
     #[error("unsupported account data encoding {0:?} (request base64)")]
+    /// The account data is in an encoding other than base64.
     Encoding(String),
     #[error("invalid base64 account data: {0}")]
+    /// The account data is not valid base64.
     Base64(#[from] base64::DecodeError),
     #[error("invalid owner {0:?}")]
+    /// The owner is not a valid base58 address.
     Owner(String),
+    /// The decoded data's length differs from the `space` the node reports.
     #[error("account data is {actual} bytes but space says {space}")]
-    SpaceMismatch { space: u64, actual: usize },
+    SpaceMismatch {
+        /// The length the node reports.
+        space: u64,
+        /// The length of the data decoded.
+        actual: usize,
+    },
 }
 
 /// One account as JSON-RPC returns it, with its data decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RpcAccount {
+    /// The account's balance in lamports.
     pub lamports: u64,
+    /// The program that owns the account.
     pub owner: Pubkey,
+    /// The account data.
     pub data: Vec<u8>,
+    /// Whether the account is a program.
     pub executable: bool,
+    /// The rent epoch.
     pub rent_epoch: u64,
 }
 
@@ -48,7 +69,9 @@ impl RpcAccount {
 /// address, `None` where the account does not exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MultipleAccounts {
+    /// The slot the node answered at (`context.slot`).
     pub slot: u64,
+    /// The accounts in the order asked; `None` for one that does not exist.
     pub accounts: Vec<Option<RpcAccount>>,
 }
 
@@ -80,13 +103,18 @@ struct Context {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireAccount {
+    /// Balance in lamports.
     pub lamports: u64,
+    /// `[data, encoding]`.
     pub data: (String, String),
+    /// The owner, base58.
     pub owner: String,
+    /// Whether the account is a program.
     pub executable: bool,
     /// Printed as a number that can exceed 2^53 (`u64::MAX`); parsed exactly.
     pub rent_epoch: u64,
     #[serde(default)]
+    /// The data length the node reports, when it does.
     pub space: Option<u64>,
 }
 

@@ -16,14 +16,18 @@ use crate::rpc::{RpcAccount, WireAccount};
 pub struct Fixture {
     /// Path relative to `accounts/`, e.g. `orca-whirlpool/HJPj....json`.
     pub file: String,
+    /// The account's address, base58.
     pub pubkey: String,
+    /// The account as the RPC node returned it.
     pub account: RpcAccount,
+    /// The slot it was fetched at, when recorded.
     pub slot: Option<u64>,
     /// `<program>.<Account>`, matching [`crate::AccountKind::name`] (with `spl-token-2022.` for
     /// Token-2022 accounts).
     pub kind: String,
     /// The pool this account belongs to, when known.
     pub pool: Option<String>,
+    /// Where the fixture came from.
     pub source: String,
     /// Golden field values from the source's own decoder, when it had any.
     pub expected: Option<serde_json::Map<String, serde_json::Value>>,

@@ -48,7 +48,9 @@ pub const MAX_FEE_BASIS_POINTS: u16 = 10_000;
 /// Which token program owns an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenProgram {
+    /// The SPL Token program.
     Token,
+    /// The Token-2022 program.
     Token2022,
 }
 
@@ -64,6 +66,7 @@ impl TokenProgram {
         }
     }
 
+    /// The program's address.
     pub const fn id(self) -> Pubkey {
         match self {
             Self::Token => SPL_TOKEN,
@@ -75,7 +78,9 @@ impl TokenProgram {
 /// The state of a token account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountState {
+    /// The account can send and receive.
     Initialized,
+    /// The freeze authority froze the account.
     Frozen,
 }
 
@@ -83,8 +88,11 @@ pub enum AccountState {
 /// `pricing` crate (`pricing::TransferFee`), the one place quotes take it from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TransferFee {
+    /// The epoch from which this fee applies.
     pub epoch: u64,
+    /// Cap on the fee of one transfer, raw units.
     pub maximum_fee: u64,
+    /// Fee in basis points of the amount transferred.
     pub transfer_fee_basis_points: u16,
 }
 
@@ -92,10 +100,15 @@ pub struct TransferFee {
 /// and what it charges, is `pricing::TransferFeeConfig::at_epoch` and `pricing::TransferFee`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransferFeeConfig {
+    /// Who may change the fee.
     pub transfer_fee_config_authority: Option<Pubkey>,
+    /// Who may withdraw withheld fees.
     pub withdraw_withheld_authority: Option<Pubkey>,
+    /// Fees withheld in the mint, raw units.
     pub withheld_amount: u64,
+    /// The fee before `newer_transfer_fee.epoch`.
     pub older_transfer_fee: TransferFee,
+    /// The fee from `newer_transfer_fee.epoch` on.
     pub newer_transfer_fee: TransferFee,
 }
 
@@ -128,7 +141,10 @@ pub enum MintBlocker {
     Paused,
     /// `TransferHook` with a program set: each transfer runs that program, which can refuse
     /// it, and the swap needs the hook's extra accounts.
-    TransferHook { program_id: Pubkey },
+    TransferHook {
+        /// The hook program.
+        program_id: Pubkey,
+    },
 }
 
 /// The token program owning an account, or `WrongOwner` naming SPL Token as expected.
@@ -224,6 +240,7 @@ pub struct TokenAccount<'a> {
 }
 
 impl<'a> TokenAccount<'a> {
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::TokenAccount;
 
     /// Decodes a token account owned by `owner` (SPL Token or Token-2022).
@@ -273,15 +290,19 @@ impl<'a> TokenAccount<'a> {
         Ok(Self { data, program })
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8] {
         self.data
     }
+    /// The stored `program`.
     pub fn program(&self) -> TokenProgram {
         self.program
     }
+    /// The stored `mint`.
     pub fn mint(&self) -> Pubkey {
         pubkey_at(self.data, 0)
     }
+    /// The stored `owner`.
     pub fn owner(&self) -> Pubkey {
         pubkey_at(self.data, 32)
     }
@@ -289,9 +310,11 @@ impl<'a> TokenAccount<'a> {
     pub fn amount(&self) -> u64 {
         u64_at(self.data, 64)
     }
+    /// The stored `delegate`.
     pub fn delegate(&self) -> Option<Pubkey> {
         coption_pubkey(self.data, 72)
     }
+    /// The stored `state`.
     pub fn state(&self) -> AccountState {
         if u8_at(self.data, 108) == 2 {
             AccountState::Frozen
@@ -303,9 +326,11 @@ impl<'a> TokenAccount<'a> {
     pub fn is_native(&self) -> Option<u64> {
         (u32_at(self.data, 109) == 1).then(|| u64_at(self.data, 113))
     }
+    /// The stored `delegated_amount`.
     pub fn delegated_amount(&self) -> u64 {
         u64_at(self.data, 121)
     }
+    /// The stored `close_authority`.
     pub fn close_authority(&self) -> Option<Pubkey> {
         coption_pubkey(self.data, 129)
     }
@@ -337,6 +362,7 @@ pub struct Mint<'a> {
 }
 
 impl<'a> Mint<'a> {
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::Mint;
 
     /// Decodes a mint owned by `owner` (SPL Token or Token-2022).
@@ -398,21 +424,27 @@ impl<'a> Mint<'a> {
         Ok(Self { data, program })
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8] {
         self.data
     }
+    /// The stored `program`.
     pub fn program(&self) -> TokenProgram {
         self.program
     }
+    /// The stored `mint_authority`.
     pub fn mint_authority(&self) -> Option<Pubkey> {
         coption_pubkey(self.data, 0)
     }
+    /// The stored `supply`.
     pub fn supply(&self) -> u64 {
         u64_at(self.data, 36)
     }
+    /// The stored `decimals`.
     pub fn decimals(&self) -> u8 {
         u8_at(self.data, 44)
     }
+    /// The stored `freeze_authority`.
     pub fn freeze_authority(&self) -> Option<Pubkey> {
         coption_pubkey(self.data, 46)
     }

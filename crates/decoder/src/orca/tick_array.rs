@@ -21,32 +21,45 @@ pub const TICK_DATA_LEN: usize = 112;
 
 /// Byte offsets of the fixed `TickArray`.
 pub mod fixed_offset {
+    /// Byte offset of `start_tick_index`.
     pub const START_TICK_INDEX: usize = 8;
+    /// Byte offset of `ticks`.
     pub const TICKS: usize = 12;
+    /// Byte offset of `tick_len`.
     pub const TICK_LEN: usize = 113;
+    /// Byte offset of `whirlpool`.
     pub const WHIRLPOOL: usize = 9956;
 }
 
 /// Byte offsets of the `DynamicTickArray`.
 pub mod dynamic_offset {
+    /// Byte offset of `start_tick_index`.
     pub const START_TICK_INDEX: usize = 8;
+    /// Byte offset of `whirlpool`.
     pub const WHIRLPOOL: usize = 12;
+    /// Byte offset of `tick_bitmap`.
     pub const TICK_BITMAP: usize = 44;
+    /// Byte offset of `ticks`.
     pub const TICKS: usize = 60;
+    /// The shortest valid length in bytes.
     pub const MIN_LEN: usize = TICKS + super::TICK_ARRAY_SIZE;
+    /// The longest valid length in bytes.
     pub const MAX_LEN: usize = TICKS + super::TICK_ARRAY_SIZE * (1 + super::TICK_DATA_LEN);
 }
 
 /// A zero-copy view of either kind of Orca tick array.
 #[derive(Clone, Copy)]
 pub enum WhirlpoolTickArray<'a> {
+    /// A fixed `TickArray` (88 ticks of 113 bytes).
     Fixed(&'a [u8; 9988]),
     /// The bytes and the tick bitmap; a tick's offset follows from the bitmap in O(1).
     Dynamic(&'a [u8], u128),
 }
 
 impl<'a> WhirlpoolTickArray<'a> {
+    /// `fixed_len`, as the program lays it out.
     pub const FIXED_LEN: usize = 9988;
+    /// The program that owns tick arrays.
     pub const PROGRAM_ID: Pubkey = ORCA_WHIRLPOOL;
 
     /// Decodes a fixed `TickArray`.
@@ -155,6 +168,7 @@ impl<'a> WhirlpoolTickArray<'a> {
         }
     }
 
+    /// The stored `start_tick_index`.
     pub fn start_tick_index(&self) -> i32 {
         match self {
             Self::Fixed(d) => i32_at(&d[..], fixed_offset::START_TICK_INDEX),
@@ -162,6 +176,7 @@ impl<'a> WhirlpoolTickArray<'a> {
         }
     }
 
+    /// The stored `whirlpool`.
     pub fn whirlpool(&self) -> Pubkey {
         match self {
             Self::Fixed(d) => pubkey_at(&d[..], fixed_offset::WHIRLPOOL),
@@ -232,21 +247,27 @@ impl WhirlpoolTick<'_> {
         data: &[],
     };
 
+    /// The stored `initialized`.
     pub fn initialized(&self) -> bool {
         self.initialized
     }
+    /// The stored `liquidity_net`.
     pub fn liquidity_net(&self) -> i128 {
         i128_at(self.data, 0)
     }
+    /// The stored `liquidity_gross`.
     pub fn liquidity_gross(&self) -> u128 {
         u128_at(self.data, 16)
     }
+    /// The stored `fee_growth_outside_a`.
     pub fn fee_growth_outside_a(&self) -> u128 {
         u128_at(self.data, 32)
     }
+    /// The stored `fee_growth_outside_b`.
     pub fn fee_growth_outside_b(&self) -> u128 {
         u128_at(self.data, 48)
     }
+    /// The stored `reward_growths_outside`.
     pub fn reward_growths_outside(&self) -> [u128; 3] {
         std::array::from_fn(|i| u128_at(self.data, 64 + 16 * i))
     }

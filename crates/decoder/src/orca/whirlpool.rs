@@ -31,36 +31,60 @@ pub const FULL_RANGE_ONLY_TICK_SPACING_THRESHOLD: u16 = 32_768;
 
 /// Byte offsets in `Whirlpool`, discriminator included.
 pub mod offset {
+    /// Byte offset of `whirlpools_config`.
     pub const WHIRLPOOLS_CONFIG: usize = 8;
+    /// Byte offset of `whirlpool_bump`.
     pub const WHIRLPOOL_BUMP: usize = 40;
+    /// Byte offset of `tick_spacing`.
     pub const TICK_SPACING: usize = 41;
+    /// Byte offset of `fee_tier_index_seed`.
     pub const FEE_TIER_INDEX_SEED: usize = 43;
+    /// Byte offset of `fee_rate`.
     pub const FEE_RATE: usize = 45;
+    /// Byte offset of `protocol_fee_rate`.
     pub const PROTOCOL_FEE_RATE: usize = 47;
+    /// Byte offset of `liquidity`.
     pub const LIQUIDITY: usize = 49;
+    /// Byte offset of `sqrt_price`.
     pub const SQRT_PRICE: usize = 65;
+    /// Byte offset of `tick_current_index`.
     pub const TICK_CURRENT_INDEX: usize = 81;
+    /// Byte offset of `protocol_fee_owed_a`.
     pub const PROTOCOL_FEE_OWED_A: usize = 85;
+    /// Byte offset of `protocol_fee_owed_b`.
     pub const PROTOCOL_FEE_OWED_B: usize = 93;
+    /// Byte offset of `token_mint_a`.
     pub const TOKEN_MINT_A: usize = 101;
+    /// Byte offset of `token_vault_a`.
     pub const TOKEN_VAULT_A: usize = 133;
+    /// Byte offset of `fee_growth_global_a`.
     pub const FEE_GROWTH_GLOBAL_A: usize = 165;
+    /// Byte offset of `token_mint_b`.
     pub const TOKEN_MINT_B: usize = 181;
+    /// Byte offset of `token_vault_b`.
     pub const TOKEN_VAULT_B: usize = 213;
+    /// Byte offset of `fee_growth_global_b`.
     pub const FEE_GROWTH_GLOBAL_B: usize = 245;
+    /// Byte offset of `reward_last_updated_timestamp`.
     pub const REWARD_LAST_UPDATED_TIMESTAMP: usize = 261;
+    /// Byte offset of `reward_infos`.
     pub const REWARD_INFOS: usize = 269;
+    /// Byte offset of `reward_info_len`.
     pub const REWARD_INFO_LEN: usize = 128;
 }
 
 /// One reward slot of a whirlpool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WhirlpoolRewardInfo {
+    /// The stored `mint`.
     pub mint: Pubkey,
+    /// The stored `vault`.
     pub vault: Pubkey,
     /// Was `authority` in older versions.
     pub extension: [u8; 32],
+    /// The stored `emissions_per_second_x64`.
     pub emissions_per_second_x64: u128,
+    /// The stored `growth_global_x64`.
     pub growth_global_x64: u128,
 }
 
@@ -73,7 +97,9 @@ pub struct Whirlpool<'a> {
 owned_by!(Whirlpool, ORCA_WHIRLPOOL);
 
 impl<'a> Whirlpool<'a> {
+    /// The account's length in bytes.
     pub const LEN: usize = 653;
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::WhirlpoolPool;
 
     /// Decodes and validates a `Whirlpool`.
@@ -120,15 +146,19 @@ impl<'a> Whirlpool<'a> {
         Ok(view)
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8; 653] {
         self.data
     }
+    /// The stored `whirlpools_config`.
     pub fn whirlpools_config(&self) -> Pubkey {
         pubkey_at(self.data, offset::WHIRLPOOLS_CONFIG)
     }
+    /// The stored `whirlpool_bump`.
     pub fn whirlpool_bump(&self) -> u8 {
         u8_at(self.data, offset::WHIRLPOOL_BUMP)
     }
+    /// The stored `tick_spacing`.
     pub fn tick_spacing(&self) -> u16 {
         u16_at(self.data, offset::TICK_SPACING)
     }
@@ -140,6 +170,7 @@ impl<'a> Whirlpool<'a> {
     pub fn fee_tier_index_seed(&self) -> [u8; 2] {
         bytes_at(self.data, offset::FEE_TIER_INDEX_SEED)
     }
+    /// The stored `fee_tier_index`.
     pub fn fee_tier_index(&self) -> u16 {
         u16_at(self.data, offset::FEE_TIER_INDEX_SEED)
     }
@@ -158,6 +189,7 @@ impl<'a> Whirlpool<'a> {
     pub fn protocol_fee_rate(&self) -> u16 {
         u16_at(self.data, offset::PROTOCOL_FEE_RATE)
     }
+    /// The stored `liquidity`.
     pub fn liquidity(&self) -> u128 {
         u128_at(self.data, offset::LIQUIDITY)
     }
@@ -165,36 +197,47 @@ impl<'a> Whirlpool<'a> {
     pub fn sqrt_price(&self) -> u128 {
         u128_at(self.data, offset::SQRT_PRICE)
     }
+    /// The stored `tick_current_index`.
     pub fn tick_current_index(&self) -> i32 {
         i32_at(self.data, offset::TICK_CURRENT_INDEX)
     }
+    /// The stored `protocol_fee_owed_a`.
     pub fn protocol_fee_owed_a(&self) -> u64 {
         u64_at(self.data, offset::PROTOCOL_FEE_OWED_A)
     }
+    /// The stored `protocol_fee_owed_b`.
     pub fn protocol_fee_owed_b(&self) -> u64 {
         u64_at(self.data, offset::PROTOCOL_FEE_OWED_B)
     }
+    /// The stored `token_mint_a`.
     pub fn token_mint_a(&self) -> Pubkey {
         pubkey_at(self.data, offset::TOKEN_MINT_A)
     }
+    /// The stored `token_vault_a`.
     pub fn token_vault_a(&self) -> Pubkey {
         pubkey_at(self.data, offset::TOKEN_VAULT_A)
     }
+    /// The stored `fee_growth_global_a`.
     pub fn fee_growth_global_a(&self) -> u128 {
         u128_at(self.data, offset::FEE_GROWTH_GLOBAL_A)
     }
+    /// The stored `token_mint_b`.
     pub fn token_mint_b(&self) -> Pubkey {
         pubkey_at(self.data, offset::TOKEN_MINT_B)
     }
+    /// The stored `token_vault_b`.
     pub fn token_vault_b(&self) -> Pubkey {
         pubkey_at(self.data, offset::TOKEN_VAULT_B)
     }
+    /// The stored `fee_growth_global_b`.
     pub fn fee_growth_global_b(&self) -> u128 {
         u128_at(self.data, offset::FEE_GROWTH_GLOBAL_B)
     }
+    /// The stored `reward_last_updated_timestamp`.
     pub fn reward_last_updated_timestamp(&self) -> u64 {
         u64_at(self.data, offset::REWARD_LAST_UPDATED_TIMESTAMP)
     }
+    /// The stored reward info at `index`; `None` past the last one.
     pub fn reward_info(&self, index: usize) -> Option<WhirlpoolRewardInfo> {
         if index >= NUM_REWARDS {
             return None;

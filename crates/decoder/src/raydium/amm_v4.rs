@@ -12,48 +12,86 @@ use crate::{AccountKind, DecodeError, RAYDIUM_AMM_V4};
 
 /// Byte offsets of the fields read here.
 pub mod offset {
+    /// Byte offset of `status`.
     pub const STATUS: usize = 0;
+    /// Byte offset of `nonce`.
     pub const NONCE: usize = 8;
+    /// Byte offset of `coin_decimals`.
     pub const COIN_DECIMALS: usize = 32;
+    /// Byte offset of `pc_decimals`.
     pub const PC_DECIMALS: usize = 40;
+    /// Byte offset of `state`.
     pub const STATE: usize = 48;
+    /// Byte offset of `fees`.
     pub const FEES: usize = 128;
+    /// Byte offset of `trade_fee_numerator`.
     pub const TRADE_FEE_NUMERATOR: usize = FEES + 16;
+    /// Byte offset of `trade_fee_denominator`.
     pub const TRADE_FEE_DENOMINATOR: usize = FEES + 24;
+    /// Byte offset of `swap_fee_numerator`.
     pub const SWAP_FEE_NUMERATOR: usize = FEES + 48;
+    /// Byte offset of `swap_fee_denominator`.
     pub const SWAP_FEE_DENOMINATOR: usize = FEES + 56;
+    /// Byte offset of `state_data`.
     pub const STATE_DATA: usize = 192;
+    /// Byte offset of `need_take_pnl_coin`.
     pub const NEED_TAKE_PNL_COIN: usize = STATE_DATA;
+    /// Byte offset of `need_take_pnl_pc`.
     pub const NEED_TAKE_PNL_PC: usize = STATE_DATA + 8;
+    /// Byte offset of `pool_open_time`.
     pub const POOL_OPEN_TIME: usize = STATE_DATA + 32;
+    /// Byte offset of `swap_coin_in_amount`.
     pub const SWAP_COIN_IN_AMOUNT: usize = STATE_DATA + 64;
+    /// Byte offset of `swap_pc_out_amount`.
     pub const SWAP_PC_OUT_AMOUNT: usize = STATE_DATA + 80;
+    /// Byte offset of `swap_pc_in_amount`.
     pub const SWAP_PC_IN_AMOUNT: usize = STATE_DATA + 104;
+    /// Byte offset of `swap_coin_out_amount`.
     pub const SWAP_COIN_OUT_AMOUNT: usize = STATE_DATA + 120;
+    /// Byte offset of `coin_vault`.
     pub const COIN_VAULT: usize = 336;
+    /// Byte offset of `pc_vault`.
     pub const PC_VAULT: usize = 368;
+    /// Byte offset of `coin_vault_mint`.
     pub const COIN_VAULT_MINT: usize = 400;
+    /// Byte offset of `pc_vault_mint`.
     pub const PC_VAULT_MINT: usize = 432;
+    /// Byte offset of `lp_mint`.
     pub const LP_MINT: usize = 464;
+    /// Byte offset of `open_orders`.
     pub const OPEN_ORDERS: usize = 496;
+    /// Byte offset of `market`.
     pub const MARKET: usize = 528;
+    /// Byte offset of `market_program`.
     pub const MARKET_PROGRAM: usize = 560;
+    /// Byte offset of `target_orders`.
     pub const TARGET_ORDERS: usize = 592;
+    /// Byte offset of `amm_owner`.
     pub const AMM_OWNER: usize = 688;
+    /// Byte offset of `lp_amount`.
     pub const LP_AMOUNT: usize = 720;
+    /// Byte offset of `recent_epoch`.
     pub const RECENT_EPOCH: usize = 736;
 }
 
 /// The pool's status (`AmmStatus` in the program).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmmStatus {
+    /// The program's `Uninitialized` value.
     Uninitialized,
+    /// The program's `Initialized` value.
     Initialized,
+    /// The program's `Disabled` value.
     Disabled,
+    /// The program's `WithdrawOnly` value.
     WithdrawOnly,
+    /// The program's `LiquidityOnly` value.
     LiquidityOnly,
+    /// The program's `OrderBookOnly` value.
     OrderBookOnly,
+    /// The program's `SwapOnly` value.
     SwapOnly,
+    /// The program's `WaitingTrade` value.
     WaitingTrade,
 }
 
@@ -90,7 +128,9 @@ pub struct AmmInfo<'a> {
 owned_by!(AmmInfo, RAYDIUM_AMM_V4);
 
 impl<'a> AmmInfo<'a> {
+    /// The account's length in bytes.
     pub const LEN: usize = 752;
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::RaydiumAmmV4Pool;
 
     /// Decodes and validates an `AmmInfo`.
@@ -144,12 +184,15 @@ impl<'a> AmmInfo<'a> {
     pub fn bytes(&self) -> &'a [u8; 752] {
         self.data
     }
+    /// The stored `status_raw`.
     pub fn status_raw(&self) -> u64 {
         u64_at(self.data, offset::STATUS)
     }
+    /// The stored `status`.
     pub fn status(&self) -> AmmStatus {
         AmmStatus::from_u64(self.status_raw()).unwrap_or(AmmStatus::Uninitialized)
     }
+    /// The stored `nonce`.
     pub fn nonce(&self) -> u64 {
         u64_at(self.data, offset::NONCE)
     }
@@ -161,9 +204,11 @@ impl<'a> AmmInfo<'a> {
     pub fn pc_decimals(&self) -> u8 {
         u64_at(self.data, offset::PC_DECIMALS) as u8
     }
+    /// The stored `trade_fee_numerator`.
     pub fn trade_fee_numerator(&self) -> u64 {
         u64_at(self.data, offset::TRADE_FEE_NUMERATOR)
     }
+    /// The stored `trade_fee_denominator`.
     pub fn trade_fee_denominator(&self) -> u64 {
         u64_at(self.data, offset::TRADE_FEE_DENOMINATOR)
     }
@@ -183,54 +228,71 @@ impl<'a> AmmInfo<'a> {
     pub fn need_take_pnl_pc(&self) -> u64 {
         u64_at(self.data, offset::NEED_TAKE_PNL_PC)
     }
+    /// The stored `pool_open_time`.
     pub fn pool_open_time(&self) -> u64 {
         u64_at(self.data, offset::POOL_OPEN_TIME)
     }
+    /// The stored `swap_coin_in_amount`.
     pub fn swap_coin_in_amount(&self) -> u128 {
         u128_at(self.data, offset::SWAP_COIN_IN_AMOUNT)
     }
+    /// The stored `swap_pc_out_amount`.
     pub fn swap_pc_out_amount(&self) -> u128 {
         u128_at(self.data, offset::SWAP_PC_OUT_AMOUNT)
     }
+    /// The stored `swap_pc_in_amount`.
     pub fn swap_pc_in_amount(&self) -> u128 {
         u128_at(self.data, offset::SWAP_PC_IN_AMOUNT)
     }
+    /// The stored `swap_coin_out_amount`.
     pub fn swap_coin_out_amount(&self) -> u128 {
         u128_at(self.data, offset::SWAP_COIN_OUT_AMOUNT)
     }
+    /// The stored `coin_vault`.
     pub fn coin_vault(&self) -> Pubkey {
         pubkey_at(self.data, offset::COIN_VAULT)
     }
+    /// The stored `pc_vault`.
     pub fn pc_vault(&self) -> Pubkey {
         pubkey_at(self.data, offset::PC_VAULT)
     }
+    /// The stored `coin_mint`.
     pub fn coin_mint(&self) -> Pubkey {
         pubkey_at(self.data, offset::COIN_VAULT_MINT)
     }
+    /// The stored `pc_mint`.
     pub fn pc_mint(&self) -> Pubkey {
         pubkey_at(self.data, offset::PC_VAULT_MINT)
     }
+    /// The stored `lp_mint`.
     pub fn lp_mint(&self) -> Pubkey {
         pubkey_at(self.data, offset::LP_MINT)
     }
+    /// The stored `open_orders`.
     pub fn open_orders(&self) -> Pubkey {
         pubkey_at(self.data, offset::OPEN_ORDERS)
     }
+    /// The stored `market`.
     pub fn market(&self) -> Pubkey {
         pubkey_at(self.data, offset::MARKET)
     }
+    /// The stored `market_program`.
     pub fn market_program(&self) -> Pubkey {
         pubkey_at(self.data, offset::MARKET_PROGRAM)
     }
+    /// The stored `target_orders`.
     pub fn target_orders(&self) -> Pubkey {
         pubkey_at(self.data, offset::TARGET_ORDERS)
     }
+    /// The stored `amm_owner`.
     pub fn amm_owner(&self) -> Pubkey {
         pubkey_at(self.data, offset::AMM_OWNER)
     }
+    /// The stored `lp_amount`.
     pub fn lp_amount(&self) -> u64 {
         u64_at(self.data, offset::LP_AMOUNT)
     }
+    /// The stored `recent_epoch`.
     pub fn recent_epoch(&self) -> u64 {
         u64_at(self.data, offset::RECENT_EPOCH)
     }

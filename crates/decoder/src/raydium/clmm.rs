@@ -34,44 +34,77 @@ pub const FEE_RATE_DENOMINATOR: u32 = 1_000_000;
 
 /// Byte offsets in `PoolState`, discriminator included.
 pub mod pool_offset {
+    /// Byte offset of `bump`.
     pub const BUMP: usize = 8;
+    /// Byte offset of `amm_config`.
     pub const AMM_CONFIG: usize = 9;
+    /// Byte offset of `owner`.
     pub const OWNER: usize = 41;
+    /// Byte offset of `token_mint_0`.
     pub const TOKEN_MINT_0: usize = 73;
+    /// Byte offset of `token_mint_1`.
     pub const TOKEN_MINT_1: usize = 105;
+    /// Byte offset of `token_vault_0`.
     pub const TOKEN_VAULT_0: usize = 137;
+    /// Byte offset of `token_vault_1`.
     pub const TOKEN_VAULT_1: usize = 169;
+    /// Byte offset of `observation_key`.
     pub const OBSERVATION_KEY: usize = 201;
+    /// Byte offset of `mint_decimals_0`.
     pub const MINT_DECIMALS_0: usize = 233;
+    /// Byte offset of `mint_decimals_1`.
     pub const MINT_DECIMALS_1: usize = 234;
+    /// Byte offset of `tick_spacing`.
     pub const TICK_SPACING: usize = 235;
+    /// Byte offset of `liquidity`.
     pub const LIQUIDITY: usize = 237;
+    /// Byte offset of `sqrt_price_x64`.
     pub const SQRT_PRICE_X64: usize = 253;
+    /// Byte offset of `tick_current`.
     pub const TICK_CURRENT: usize = 269;
+    /// Byte offset of `padding3`.
     pub const PADDING3: usize = 273;
+    /// Byte offset of `padding4`.
     pub const PADDING4: usize = 275;
+    /// Byte offset of `fee_growth_global_0_x64`.
     pub const FEE_GROWTH_GLOBAL_0_X64: usize = 277;
+    /// Byte offset of `fee_growth_global_1_x64`.
     pub const FEE_GROWTH_GLOBAL_1_X64: usize = 293;
+    /// Byte offset of `protocol_fees_token_0`.
     pub const PROTOCOL_FEES_TOKEN_0: usize = 309;
+    /// Byte offset of `protocol_fees_token_1`.
     pub const PROTOCOL_FEES_TOKEN_1: usize = 317;
     /// `[u128; 4]`; older versions: swap_in_amount_token_0, swap_out_amount_token_1,
     /// swap_in_amount_token_1, swap_out_amount_token_0.
     pub const PADDING5: usize = 325;
+    /// Byte offset of `status`.
     pub const STATUS: usize = 389;
+    /// Byte offset of `fee_on`.
     pub const FEE_ON: usize = 390;
+    /// Byte offset of `padding`.
     pub const PADDING: usize = 391;
+    /// Byte offset of `reward_infos`.
     pub const REWARD_INFOS: usize = 397;
+    /// Byte offset of `reward_info_len`.
     pub const REWARD_INFO_LEN: usize = 169;
+    /// Byte offset of `tick_array_bitmap`.
     pub const TICK_ARRAY_BITMAP: usize = 904;
     /// `[u64; 4]`; older versions: total_fees_token_0, total_fees_claimed_token_0,
     /// total_fees_token_1, total_fees_claimed_token_1.
     pub const PADDING6: usize = 1032;
+    /// Byte offset of `fund_fees_token_0`.
     pub const FUND_FEES_TOKEN_0: usize = 1064;
+    /// Byte offset of `fund_fees_token_1`.
     pub const FUND_FEES_TOKEN_1: usize = 1072;
+    /// Byte offset of `open_time`.
     pub const OPEN_TIME: usize = 1080;
+    /// Byte offset of `recent_epoch`.
     pub const RECENT_EPOCH: usize = 1088;
+    /// Byte offset of `dynamic_fee_info`.
     pub const DYNAMIC_FEE_INFO: usize = 1096;
+    /// Byte offset of `padding1`.
     pub const PADDING1: usize = 1176;
+    /// Byte offset of `padding2`.
     pub const PADDING2: usize = 1288;
 }
 
@@ -89,14 +122,23 @@ pub enum ClmmFeeOn {
 /// Dynamic-fee parameters and state, stored in the pool (`DynamicFeeInfo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ClmmDynamicFeeInfo {
+    /// The stored `filter_period`.
     pub filter_period: u16,
+    /// The stored `decay_period`.
     pub decay_period: u16,
+    /// The stored `reduction_factor`.
     pub reduction_factor: u16,
+    /// The stored `dynamic_fee_control`.
     pub dynamic_fee_control: u32,
+    /// The stored `max_volatility_accumulator`.
     pub max_volatility_accumulator: u32,
+    /// The stored `tick_spacing_index_reference`.
     pub tick_spacing_index_reference: i32,
+    /// The stored `volatility_reference`.
     pub volatility_reference: u32,
+    /// The stored `volatility_accumulator`.
     pub volatility_accumulator: u32,
+    /// The stored `last_update_timestamp`.
     pub last_update_timestamp: u64,
 }
 
@@ -110,16 +152,27 @@ impl ClmmDynamicFeeInfo {
 /// One reward slot of a CLMM pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClmmRewardInfo {
+    /// The stored `reward_state`.
     pub reward_state: u8,
+    /// The stored `open_time`.
     pub open_time: u64,
+    /// The stored `end_time`.
     pub end_time: u64,
+    /// The stored `last_update_time`.
     pub last_update_time: u64,
+    /// The stored `emissions_per_second_x64`.
     pub emissions_per_second_x64: u128,
+    /// The stored `reward_total_emitted`.
     pub reward_total_emitted: u64,
+    /// The stored `reward_claimed`.
     pub reward_claimed: u64,
+    /// The stored `token_mint`.
     pub token_mint: Pubkey,
+    /// The stored `token_vault`.
     pub token_vault: Pubkey,
+    /// The stored `authority`.
     pub authority: Pubkey,
+    /// The stored `reward_growth_global_x64`.
     pub reward_growth_global_x64: u128,
 }
 
@@ -132,7 +185,9 @@ pub struct ClmmPool<'a> {
 owned_by!(ClmmPool, RAYDIUM_CLMM);
 
 impl<'a> ClmmPool<'a> {
+    /// The account's length in bytes.
     pub const LEN: usize = 1544;
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::RaydiumClmmPool;
 
     /// Decodes and validates a CLMM `PoolState`.
@@ -179,60 +234,79 @@ impl<'a> ClmmPool<'a> {
         Ok(view)
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8; 1544] {
         self.data
     }
+    /// The stored `bump`.
     pub fn bump(&self) -> u8 {
         u8_at(self.data, pool_offset::BUMP)
     }
+    /// The stored `amm_config`.
     pub fn amm_config(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::AMM_CONFIG)
     }
+    /// The stored `owner`.
     pub fn owner(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::OWNER)
     }
+    /// The stored `token_mint_0`.
     pub fn token_mint_0(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::TOKEN_MINT_0)
     }
+    /// The stored `token_mint_1`.
     pub fn token_mint_1(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::TOKEN_MINT_1)
     }
+    /// The stored `token_vault_0`.
     pub fn token_vault_0(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::TOKEN_VAULT_0)
     }
+    /// The stored `token_vault_1`.
     pub fn token_vault_1(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::TOKEN_VAULT_1)
     }
+    /// The stored `observation_key`.
     pub fn observation_key(&self) -> Pubkey {
         pubkey_at(self.data, pool_offset::OBSERVATION_KEY)
     }
+    /// The stored `mint_decimals_0`.
     pub fn mint_decimals_0(&self) -> u8 {
         u8_at(self.data, pool_offset::MINT_DECIMALS_0)
     }
+    /// The stored `mint_decimals_1`.
     pub fn mint_decimals_1(&self) -> u8 {
         u8_at(self.data, pool_offset::MINT_DECIMALS_1)
     }
+    /// The stored `tick_spacing`.
     pub fn tick_spacing(&self) -> u16 {
         u16_at(self.data, pool_offset::TICK_SPACING)
     }
+    /// The stored `liquidity`.
     pub fn liquidity(&self) -> u128 {
         u128_at(self.data, pool_offset::LIQUIDITY)
     }
+    /// The stored `sqrt_price_x64`.
     pub fn sqrt_price_x64(&self) -> u128 {
         u128_at(self.data, pool_offset::SQRT_PRICE_X64)
     }
+    /// The stored `tick_current`.
     pub fn tick_current(&self) -> i32 {
         i32_at(self.data, pool_offset::TICK_CURRENT)
     }
+    /// The stored `fee_growth_global_0_x64`.
     pub fn fee_growth_global_0_x64(&self) -> u128 {
         u128_at(self.data, pool_offset::FEE_GROWTH_GLOBAL_0_X64)
     }
+    /// The stored `fee_growth_global_1_x64`.
     pub fn fee_growth_global_1_x64(&self) -> u128 {
         u128_at(self.data, pool_offset::FEE_GROWTH_GLOBAL_1_X64)
     }
+    /// The stored `protocol_fees_token_0`.
     pub fn protocol_fees_token_0(&self) -> u64 {
         u64_at(self.data, pool_offset::PROTOCOL_FEES_TOKEN_0)
     }
+    /// The stored `protocol_fees_token_1`.
     pub fn protocol_fees_token_1(&self) -> u64 {
         u64_at(self.data, pool_offset::PROTOCOL_FEES_TOKEN_1)
     }
@@ -256,6 +330,7 @@ impl<'a> ClmmPool<'a> {
             _ => ClmmFeeOn::FromInput,
         }
     }
+    /// The stored reward info at `index`; `None` past the last one.
     pub fn reward_info(&self, index: usize) -> Option<ClmmRewardInfo> {
         if index >= REWARD_NUM {
             return None;
@@ -284,18 +359,23 @@ impl<'a> ClmmPool<'a> {
     pub fn padding6(&self) -> [u64; 4] {
         std::array::from_fn(|i| u64_at(self.data, pool_offset::PADDING6 + 8 * i))
     }
+    /// The stored `fund_fees_token_0`.
     pub fn fund_fees_token_0(&self) -> u64 {
         u64_at(self.data, pool_offset::FUND_FEES_TOKEN_0)
     }
+    /// The stored `fund_fees_token_1`.
     pub fn fund_fees_token_1(&self) -> u64 {
         u64_at(self.data, pool_offset::FUND_FEES_TOKEN_1)
     }
+    /// The stored `open_time`.
     pub fn open_time(&self) -> u64 {
         u64_at(self.data, pool_offset::OPEN_TIME)
     }
+    /// The stored `recent_epoch`.
     pub fn recent_epoch(&self) -> u64 {
         u64_at(self.data, pool_offset::RECENT_EPOCH)
     }
+    /// The stored `dynamic_fee_info`.
     pub fn dynamic_fee_info(&self) -> ClmmDynamicFeeInfo {
         let o = pool_offset::DYNAMIC_FEE_INFO;
         let d = &self.data[..];
@@ -327,15 +407,25 @@ impl std::fmt::Debug for ClmmPool<'_> {
 
 /// Byte offsets in the CLMM `AmmConfig`, discriminator included.
 pub mod config_offset {
+    /// Byte offset of `bump`.
     pub const BUMP: usize = 8;
+    /// Byte offset of `index`.
     pub const INDEX: usize = 9;
+    /// Byte offset of `owner`.
     pub const OWNER: usize = 11;
+    /// Byte offset of `protocol_fee_rate`.
     pub const PROTOCOL_FEE_RATE: usize = 43;
+    /// Byte offset of `trade_fee_rate`.
     pub const TRADE_FEE_RATE: usize = 47;
+    /// Byte offset of `tick_spacing`.
     pub const TICK_SPACING: usize = 51;
+    /// Byte offset of `fund_fee_rate`.
     pub const FUND_FEE_RATE: usize = 53;
+    /// Byte offset of `padding_u32`.
     pub const PADDING_U32: usize = 57;
+    /// Byte offset of `fund_owner`.
     pub const FUND_OWNER: usize = 61;
+    /// Byte offset of `padding`.
     pub const PADDING: usize = 93;
 }
 
@@ -348,7 +438,9 @@ pub struct ClmmConfig<'a> {
 owned_by!(ClmmConfig, RAYDIUM_CLMM);
 
 impl<'a> ClmmConfig<'a> {
+    /// The account's length in bytes.
     pub const LEN: usize = 117;
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::RaydiumClmmConfig;
 
     /// Decodes and validates a CLMM `AmmConfig`.
@@ -373,18 +465,23 @@ impl<'a> ClmmConfig<'a> {
         Ok(view)
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8; 117] {
         self.data
     }
+    /// The stored `bump`.
     pub fn bump(&self) -> u8 {
         u8_at(self.data, config_offset::BUMP)
     }
+    /// The stored `index`.
     pub fn index(&self) -> u16 {
         u16_at(self.data, config_offset::INDEX)
     }
+    /// The stored `owner`.
     pub fn owner(&self) -> Pubkey {
         pubkey_at(self.data, config_offset::OWNER)
     }
+    /// The stored `protocol_fee_rate`.
     pub fn protocol_fee_rate(&self) -> u32 {
         u32_at(self.data, config_offset::PROTOCOL_FEE_RATE)
     }
@@ -392,12 +489,15 @@ impl<'a> ClmmConfig<'a> {
     pub fn trade_fee_rate(&self) -> u32 {
         u32_at(self.data, config_offset::TRADE_FEE_RATE)
     }
+    /// The stored `tick_spacing`.
     pub fn tick_spacing(&self) -> u16 {
         u16_at(self.data, config_offset::TICK_SPACING)
     }
+    /// The stored `fund_fee_rate`.
     pub fn fund_fee_rate(&self) -> u32 {
         u32_at(self.data, config_offset::FUND_FEE_RATE)
     }
+    /// The stored `fund_owner`.
     pub fn fund_owner(&self) -> Pubkey {
         pubkey_at(self.data, config_offset::FUND_OWNER)
     }
@@ -415,12 +515,19 @@ impl std::fmt::Debug for ClmmConfig<'_> {
 
 /// Byte offsets in `TickArrayState`, discriminator included.
 pub mod tick_array_offset {
+    /// Byte offset of `pool_id`.
     pub const POOL_ID: usize = 8;
+    /// Byte offset of `start_tick_index`.
     pub const START_TICK_INDEX: usize = 40;
+    /// Byte offset of `ticks`.
     pub const TICKS: usize = 44;
+    /// Byte offset of `tick_len`.
     pub const TICK_LEN: usize = 168;
+    /// Byte offset of `initialized_tick_count`.
     pub const INITIALIZED_TICK_COUNT: usize = 10_124;
+    /// Byte offset of `recent_epoch`.
     pub const RECENT_EPOCH: usize = 10_125;
+    /// Byte offset of `padding`.
     pub const PADDING: usize = 10_133;
 }
 
@@ -433,7 +540,9 @@ pub struct ClmmTickArray<'a> {
 owned_by!(ClmmTickArray, RAYDIUM_CLMM);
 
 impl<'a> ClmmTickArray<'a> {
+    /// The account's length in bytes.
     pub const LEN: usize = 10_240;
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::RaydiumClmmTickArray;
 
     /// Decodes and validates a CLMM `TickArrayState`.
@@ -468,12 +577,15 @@ impl<'a> ClmmTickArray<'a> {
         Ok(view)
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8; 10_240] {
         self.data
     }
+    /// The stored `pool_id`.
     pub fn pool_id(&self) -> Pubkey {
         pubkey_at(self.data, tick_array_offset::POOL_ID)
     }
+    /// The stored `start_tick_index`.
     pub fn start_tick_index(&self) -> i32 {
         i32_at(self.data, tick_array_offset::START_TICK_INDEX)
     }
@@ -497,9 +609,11 @@ impl<'a> ClmmTickArray<'a> {
             }
         })
     }
+    /// The stored `initialized_tick_count`.
     pub fn initialized_tick_count(&self) -> u8 {
         u8_at(self.data, tick_array_offset::INITIALIZED_TICK_COUNT)
     }
+    /// The stored `recent_epoch`.
     pub fn recent_epoch(&self) -> u64 {
         u64_at(self.data, tick_array_offset::RECENT_EPOCH)
     }
@@ -526,9 +640,11 @@ impl ClmmTick<'_> {
     pub fn tick(&self) -> i32 {
         i32_at(self.data, 0)
     }
+    /// The stored `liquidity_net`.
     pub fn liquidity_net(&self) -> i128 {
         i128_at(self.data, 4)
     }
+    /// The stored `liquidity_gross`.
     pub fn liquidity_gross(&self) -> u128 {
         u128_at(self.data, 20)
     }
@@ -536,24 +652,31 @@ impl ClmmTick<'_> {
     pub fn is_initialized(&self) -> bool {
         self.liquidity_gross() != 0
     }
+    /// The stored `fee_growth_outside_0_x64`.
     pub fn fee_growth_outside_0_x64(&self) -> u128 {
         u128_at(self.data, 36)
     }
+    /// The stored `fee_growth_outside_1_x64`.
     pub fn fee_growth_outside_1_x64(&self) -> u128 {
         u128_at(self.data, 52)
     }
+    /// The stored `reward_growths_outside_x64`.
     pub fn reward_growths_outside_x64(&self) -> [u128; REWARD_NUM] {
         std::array::from_fn(|i| u128_at(self.data, 68 + 16 * i))
     }
+    /// The stored `order_phase`.
     pub fn order_phase(&self) -> u64 {
         u64_at(self.data, 116)
     }
+    /// The stored `orders_amount`.
     pub fn orders_amount(&self) -> u64 {
         u64_at(self.data, 124)
     }
+    /// The stored `part_filled_orders_remaining`.
     pub fn part_filled_orders_remaining(&self) -> u64 {
         u64_at(self.data, 132)
     }
+    /// The stored `unfilled_ratio_x64`.
     pub fn unfilled_ratio_x64(&self) -> u128 {
         u128_at(self.data, 140)
     }
@@ -583,7 +706,9 @@ pub struct ClmmTickArrayBitmapExtension<'a> {
 owned_by!(ClmmTickArrayBitmapExtension, RAYDIUM_CLMM);
 
 impl<'a> ClmmTickArrayBitmapExtension<'a> {
+    /// The account's length in bytes.
     pub const LEN: usize = 1832;
+    /// The account kind this view decodes.
     pub const KIND: AccountKind = AccountKind::RaydiumClmmTickArrayBitmapExtension;
     /// Number of 512-bit bitmaps on each side.
     pub const BITMAP_SIZE: usize = 14;
@@ -599,9 +724,11 @@ impl<'a> ClmmTickArrayBitmapExtension<'a> {
         })
     }
 
+    /// The account's bytes, as given.
     pub fn bytes(&self) -> &'a [u8; 1832] {
         self.data
     }
+    /// The stored `pool_id`.
     pub fn pool_id(&self) -> Pubkey {
         pubkey_at(self.data, 8)
     }
