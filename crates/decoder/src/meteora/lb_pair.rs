@@ -47,6 +47,13 @@ pub mod offset {
     pub const RESERVED: usize = 883;
 }
 
+/// `StaticParameters::function_type`: decided by whether rewards were initialized.
+pub const FUNCTION_TYPE_UNDETERMINED: u8 = 0;
+/// `StaticParameters::function_type`: liquidity mining (rewards), no limit orders.
+pub const FUNCTION_TYPE_LIQUIDITY_MINING: u8 = 1;
+/// `StaticParameters::function_type`: limit orders, no rewards.
+pub const FUNCTION_TYPE_LIMIT_ORDER: u8 = 2;
+
 /// The pair's fee parameters (`StaticParameters`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StaticParameters {
@@ -256,6 +263,22 @@ impl<'a> LbPair<'a> {
     /// Layout version (0 on pairs older than the field).
     pub fn version(&self) -> u8 {
         u8_at(self.data, offset::VERSION)
+    }
+    /// Whether swaps fill resting limit orders inside bins (`is_support_limit_order`).
+    ///
+    /// `StaticParameters::function_type` decides: [`FUNCTION_TYPE_LIMIT_ORDER`] yes,
+    /// [`FUNCTION_TYPE_LIQUIDITY_MINING`] no, [`FUNCTION_TYPE_UNDETERMINED`] yes exactly when
+    /// neither reward slot has a mint (a pair runs rewards or orders, never both); any other
+    /// value no. The bins' layout version plays no part (see [`super::bin_array::Bin`]).
+    pub fn is_support_limit_order(&self) -> bool {
+        match self.parameters().function_type {
+            FUNCTION_TYPE_LIMIT_ORDER => true,
+            FUNCTION_TYPE_UNDETERMINED => (0..2).all(|i| {
+                self.reward_info(i)
+                    .is_none_or(|r| r.mint == Pubkey::default())
+            }),
+            _ => false,
+        }
     }
 }
 
