@@ -8,7 +8,7 @@ use orca_whirlpools_core as orca_core;
 use pricing::clmm::Tick;
 use pricing::clmm::orca::{TickArray, WhirlpoolPool, WhirlpoolState, sqrt_price_from_tick_index};
 use pricing::dlmm::{Bin, BinArray, DlmmParams, DlmmPool, VariableParameters};
-use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, SwapModel};
+use pricing::{AmmV4Pool, CpmmFees, CpmmPool, Direction, SwapMode, SwapModel};
 
 /// A whirlpool at tick 0 (price 1) with liquidity 2^64, tick spacing 64, and an initialized
 /// tick at every spacing so that each crossing is a real tick.
@@ -228,12 +228,15 @@ fn dlmm(c: &mut Criterion) {
         timestamp: 10,
         decimals_x: 0,
         decimals_y: 0,
+        reserves: None,
     };
     for (name, amount) in [
         ("within_one_bin", 1_000_000u64),
         ("crossing_10_bins", 10_500_000_000),
     ] {
-        let s = pool.swap(amount, true, true).expect("swap");
+        let s = pool
+            .swap(Direction::AToB, SwapMode::ExactIn, amount)
+            .expect("swap");
         eprintln!(
             "dlmm {name}: {} bins crossed",
             pool.active_id - s.end_active_id

@@ -9,7 +9,7 @@ use pricing::clmm::raydium::{
     ClmmState, ClmmTick, ClmmTickArray, DynamicFee, FeeOn, initialized_tick_array_starts,
 };
 use pricing::dlmm::{
-    Bin, BinArray, CollectFeeMode, DlmmParams, DlmmPool, VariableParameters, bin_id_to_array_index,
+    BinArray, CollectFeeMode, DlmmParams, DlmmPool, VariableParameters, bin_id_to_array_index,
 };
 use pricing::{AmmV4Pool, CpmmFees, CpmmPool, CreatorFeeOn, RaydiumClmmPool};
 
@@ -287,19 +287,7 @@ pub fn build(c: &Components<'_>) -> Result<(Curve, (u64, u64)), ModelError> {
             let mut bin_arrays = Vec::new();
             for array in &c.arrays {
                 if let DecodedAccount::DlmmBinArray(b) = decoded(&array.pubkey, array)? {
-                    let mut bins = [Bin::default(); 70];
-                    for (out, bin) in bins.iter_mut().zip(b.bins()) {
-                        *out = Bin {
-                            amount_x: bin.amount_x(),
-                            amount_y: bin.amount_y(),
-                            price: bin.price(),
-                            ..Bin::default()
-                        };
-                    }
-                    bin_arrays.push(BinArray {
-                        index: b.index(),
-                        bins,
-                    });
+                    bin_arrays.push(BinArray::from_account_bytes(b.bytes())?);
                 }
             }
             let (sp, vp) = (p.parameters(), p.v_parameters());
@@ -330,10 +318,8 @@ pub fn build(c: &Components<'_>) -> Result<(Curve, (u64, u64)), ModelError> {
                     } else {
                         CollectFeeMode::InputOnly
                     },
-                    // Bin bytes after the liquidity fields held swap totals before limit orders
-                    // existed, and the layout version that tells them apart is not documented;
-                    // limit-order liquidity is left out rather than guessed.
-                    support_limit_order: false,
+                    // The program fills the order fields of every bin layout on such pairs.
+                    support_limit_order: p.is_support_limit_order(),
                 },
                 variables: VariableParameters {
                     volatility_accumulator: vp.volatility_accumulator,
@@ -347,6 +333,7 @@ pub fn build(c: &Components<'_>) -> Result<(Curve, (u64, u64)), ModelError> {
                 timestamp: i64::try_from(c.unix_now).unwrap_or(i64::MAX),
                 decimals_x: c.decimals.0,
                 decimals_y: c.decimals.1,
+                reserves: Some(reserves),
             }))
         }
         other => {
