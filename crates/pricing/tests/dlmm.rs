@@ -112,11 +112,12 @@ fn real_pairs_quote_within_their_bins_and_vaults() {
     for pair in PAIRS {
         let raw = raw(&fixtures, pair);
         let pool = pool(&raw);
+        let reserves = raw.reserves.unwrap();
         for direction in [Direction::AToB, Direction::BToA] {
             let vault = if direction == Direction::AToB {
-                raw.reserves.1
+                reserves.1
             } else {
-                raw.reserves.0
+                reserves.0
             };
             let small = pool.quote_exact_in(direction, 1_000_000).unwrap();
             assert!(small.amount_in <= 1_000_000 && small.amount_out > 0);
@@ -192,7 +193,7 @@ fn older_layout_orders_pay_out_up_to_the_vault() {
     let raw = raw(&fixtures, LEGACY);
     let pool = pool(&raw);
     assert!(pool.params.support_limit_order);
-    let vault_y = raw.reserves.1;
+    let vault_y = raw.reserves.unwrap().1;
     // The active bin 15 holds 28777 Y of its own and reads as 6.6e11 Y of bid orders.
     let small = pool
         .swap(Direction::AToB, SwapMode::ExactIn, 1_000_000)
