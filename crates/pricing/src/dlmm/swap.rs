@@ -244,6 +244,20 @@ struct BinQuote {
 
 const OVERFLOW: PricingError = PricingError::Overflow("MathOverflow");
 
+/// `floor(amount * price / 2^64)` in full (it can exceed a u64).
+#[inline(always)]
+fn mul_shr_wide(amount: u64, price: u128) -> u128 {
+    let (hi, lo) = ((price >> 64) as u64, price as u64);
+    u128::from(hi) * u128::from(amount) + ((u128::from(lo) * u128::from(amount)) >> 64)
+}
+
+/// Whether `ceil(amount * 2^64 / price)` exceeds a u64, without dividing:
+/// `amount * 2^64 > (2^64 - 1) * price`, which cannot hold once `price >= 2^64`.
+#[inline(always)]
+fn shl_div_overflows(amount: u64, price: u128) -> bool {
+    price >> 64 == 0 && (u128::from(amount) << 64) > (price << 64) - price
+}
+
 /// `floor` or `ceil` of `amount * price / 2^64`, which must fit a u64 (`safe_mul_shr_cast`).
 #[inline(always)]
 fn mul_shr_64(amount: u64, price: u128, round_up: bool) -> Result<u64> {
@@ -384,13 +398,23 @@ impl<'a> Fees<'a> {
         let p = self.params;
         let variable = if p.variable_fee_control > 0 {
             // (acc * step)^2 < 2^96; times a u32 control may overflow, as in the program.
-            let va_step =
-                u128::from(self.variables.volatility_accumulator) * u128::from(p.bin_step);
-            let v = (va_step * va_step)
-                .checked_mul(u128::from(p.variable_fee_control))
-                .and_then(|v| v.checked_add(99_999_999_999))
-                .ok_or(PricingError::Overflow("variable fee"))?;
-            v / 100_000_000_000
+            let va_step = u64::from(self.variables.volatility_accumulator) * u64::from(p.bin_step);
+            // Usually all of it fits 64 bits, which spares 128-bit multiplies.
+            let v = match va_step
+                .checked_mul(va_step)
+                .and_then(|sq| sq.checked_mul(u64::from(p.variable_fee_control)))
+            {
+                Some(v) => u128::from(v),
+                None => (u128::from(va_step) * u128::from(va_step))
+                    .checked_mul(u128::from(p.variable_fee_control))
+                    .ok_or(PricingError::Overflow("variable fee"))?,
+            };
+            // ceil(v / 1e11); the program adds 1e11 - 1 first, which overflows only within
+            // 1e11 of u128::MAX.
+            if v > u128::MAX - 99_999_999_999 {
+                return Err(PricingError::Overflow("variable fee"));
+            }
+            div_ceil_fast(v, 100_000_000_000)
         } else {
             0
         };
@@ -408,6 +432,23 @@ impl<'a> Fees<'a> {
 fn fill(amount: u64, max_out: u64, price: u128, swap_for_y: bool) -> Result<(u64, u64, u64)> {
     if max_out == 0 {
         return Ok((0, amount, 0));
+    }
+    if swap_for_y {
+        // amount >= ceil(max_out * 2^64 / price) exactly when floor(amount * price / 2^64) >=
+        // max_out, so a fill inside the bin needs no division. The program still computes the
+        // bin's input first and fails when it exceeds a u64; so does this.
+        if price == 0 {
+            return Err(PricingError::DivisionByZero("bin price"));
+        }
+        let out = mul_shr_wide(amount, price);
+        if out < u128::from(max_out) {
+            if shl_div_overflows(max_out, price) {
+                return Err(OVERFLOW);
+            }
+            return Ok((amount, 0, out as u64));
+        }
+        let max_in = shl_div_64(max_out, price, true)?;
+        return Ok((max_in, amount - max_in, max_out));
     }
     let max_in = amount_in_for(max_out, price, swap_for_y, true)?;
     if amount >= max_in {
@@ -431,11 +472,14 @@ fn split_protocol_fee(fee: u64, protocol_share: u16, mm_in: u64, total_in: u64) 
         (u128::from(fee) * u128::from(mm_in)).div_ceil(u128::from(total_in)) as u64
     };
     let lo_total = fee - mm_fee;
-    // In 128 bits, as the program: a large fee times the share overflows 64 bits.
-    let lo_fee = (u128::from(lo_total) * u128::from(LIMIT_ORDER_FEE_SHARE)
-        / u128::from(BASIS_POINT_MAX)) as u64;
-    let mm_protocol =
-        (u128::from(mm_fee) * u128::from(protocol_share) / u128::from(BASIS_POINT_MAX)) as u64;
+    // The program works in 128 bits: a large fee times the share overflows 64 bits.
+    // A u128 division is a library call; use 64 bits when the product fits.
+    let mul_div_bps = |a: u64, b: u64| match a.checked_mul(b) {
+        Some(v) => v / BASIS_POINT_MAX,
+        None => (u128::from(a) * u128::from(b) / u128::from(BASIS_POINT_MAX)) as u64,
+    };
+    let lo_fee = mul_div_bps(lo_total, LIMIT_ORDER_FEE_SHARE);
+    let mm_protocol = mul_div_bps(mm_fee, u64::from(protocol_share));
     lo_total - lo_fee + mm_protocol
 }
 
@@ -766,6 +810,24 @@ mod tests {
             };
             prop_assert_eq!(mul_shr_64(amount, price, up).ok(), wide(u128::from(amount), price, 1 << 64));
             prop_assert_eq!(shl_div_64(amount, price, up).ok(), wide(u128::from(amount), 1 << 64, price));
+            prop_assert_eq!(shl_div_overflows(amount, price), shl_div_64(amount, price, true).is_err());
+            prop_assert_eq!(
+                Some(mul_shr_wide(amount, price)),
+                mul_div_floor(u128::from(amount), price, 1 << 64, "t").ok()
+            );
+        }
+
+        #[test]
+        fn fill_inside_the_bin_needs_no_division(amount: u64, max_out in 1u64.., price in 1u128..) {
+            // The program's order: the bin's input first (may fail), then compare.
+            let program = amount_in_for(max_out, price, true, true).and_then(|max_in| {
+                if amount >= max_in {
+                    Ok((max_in, amount - max_in, max_out))
+                } else {
+                    Ok((amount, 0, amount_out_for(amount, price, true, false)?))
+                }
+            });
+            prop_assert_eq!(fill(amount, max_out, price, true), program);
         }
     }
 }
