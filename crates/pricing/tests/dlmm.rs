@@ -405,3 +405,67 @@ proptest! {
         prop_assert!(large.amount_out >= small.amount_out);
     }
 }
+
+/// A pair trading at the top of the pair's own bitmap (array 511): the swap buying X crosses
+/// into arrays 512 and 515 only when the bitmap extension marks them, jumping the empty arrays
+/// between, as the program's bitmap search does.
+#[test]
+fn quotes_cross_into_arrays_the_bitmap_extension_marks() {
+    use pricing::dlmm::{ExtensionBitmaps, arrays_with_liquidity};
+    let step = 1u16;
+    let active = 511 * 70 + 69; // the last bin of array 511
+    let array = |index: i64| {
+        let mut bins = [Bin::default(); 70];
+        for (i, b) in bins.iter_mut().enumerate() {
+            let id = index * 70 + i as i64;
+            if id >= i64::from(active) {
+                b.amount_x = 1_000_000;
+            }
+            if id <= i64::from(active) {
+                b.amount_y = 1_000_000;
+            }
+        }
+        BinArray { index, bins }
+    };
+    let mut bitmap = [0u64; 16];
+    bitmap[15] = 1 << 63; // array 511
+    let mut positive: ExtensionBitmaps = [[0; 8]; 12];
+    positive[0][0] = 1 | 1 << 3; // arrays 512 and 515
+    let negative: ExtensionBitmaps = [[0; 8]; 12];
+    let with_extension = arrays_with_liquidity(&bitmap, Some((&positive, &negative)));
+    assert_eq!(with_extension, vec![511, 512, 515]);
+    let pool = |arrays_with_liquidity: Vec<i64>| DlmmPool {
+        params: DlmmParams {
+            bin_step: step,
+            base_factor: 10_000,
+            ..DlmmParams::default()
+        },
+        variables: VariableParameters {
+            index_reference: active,
+            ..VariableParameters::default()
+        },
+        active_id: active,
+        arrays_with_liquidity,
+        bin_arrays: vec![array(511), array(512), array(515)],
+        timestamp: 0,
+        decimals_x: 0,
+        decimals_y: 0,
+        reserves: None,
+    };
+    // 81 bins of X: the active bin, all of array 512, then ten bins of 515.
+    let crossing = pool(with_extension)
+        .swap(Direction::BToA, SwapMode::ExactOut, 81_000_000)
+        .unwrap();
+    assert_eq!(crossing.fill, Fill::Complete, "{crossing:?}");
+    assert_eq!(crossing.end_active_id, 515 * 70 + 9);
+    let exact_in = pool(arrays_with_liquidity(&bitmap, Some((&positive, &negative))))
+        .swap(Direction::BToA, SwapMode::ExactIn, crossing.amount_in)
+        .unwrap();
+    assert!(exact_in.amount_out >= 81_000_000 && exact_in.end_active_id == 515 * 70 + 9);
+    // Without the extension the swap ends with the pair's own range.
+    let own = pool(arrays_with_liquidity(&bitmap, None))
+        .swap(Direction::BToA, SwapMode::ExactIn, u64::MAX / 4)
+        .unwrap();
+    assert_eq!(own.fill, Fill::Partial(PartialReason::LiquidityExhausted));
+    assert_eq!(own.amount_out, 1_000_000);
+}
