@@ -770,6 +770,18 @@ impl DlmmPool {
     }
 }
 
+impl DlmmPool {
+    /// The bin's cached price when a known array holds it, else the price from its id.
+    fn cached_price(&self, id: i32) -> u128 {
+        let index = bin_id_to_array_index(id);
+        self.array(index)
+            .map(|a| a.bins[(i64::from(id) - index * MAX_BIN_PER_ARRAY as i64) as usize].price)
+            .filter(|p| *p != 0)
+            .or_else(|| bin_price_x64(id, self.params.bin_step).ok())
+            .unwrap_or(0)
+    }
+}
+
 impl SwapModel for DlmmPool {
     fn quote(&self, direction: Direction, mode: SwapMode, amount: u64) -> Result<Quote> {
         let s = self.swap(direction, mode, amount)?;
@@ -779,9 +791,7 @@ impl SwapModel for DlmmPool {
             fee: if s.fee_on_input { s.fee } else { 0 },
             fee_out: if s.fee_on_input { 0 } else { s.fee },
             fill: s.fill,
-            price_after: Price::X64(
-                bin_price_x64(s.end_active_id, self.params.bin_step).unwrap_or(0),
-            ),
+            price_after: Price::X64(self.cached_price(s.end_active_id)),
         })
     }
 
