@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Meteora DLMM (liquidity book), as MeteoraAg/dlmm-sdk `commons` computes it for the program
 //! at commit fb02e51: `math/u64x64_math.rs` (`pow`), `math/price_math.rs`, `math/u128x128_math.rs`,
 //! `extensions/lb_pair.rs` (fees and volatility), `extensions/bin.rs` and `quote.rs`
