@@ -56,10 +56,19 @@ fn bench(c: &mut Criterion) {
     // The Token-2022 DLMM pair: the same swap through the transfer-fee path and through the
     // pool model alone.
     let pair = market
-        .snapshot(&"B5Eia4cE71tKuEDaqPHucJLG2fxySKyKzLMewd2nUvoc".parse().unwrap(), CLOCK)
+        .snapshot(
+            &"B5Eia4cE71tKuEDaqPHucJLG2fxySKyKzLMewd2nUvoc"
+                .parse()
+                .unwrap(),
+            CLOCK,
+        )
         .unwrap();
     let side = pair.transfer_fees.iter().position(Option::is_some).unwrap();
-    let sell = if side == 0 { Direction::AToB } else { Direction::BToA };
+    let sell = if side == 0 {
+        Direction::AToB
+    } else {
+        Direction::BToA
+    };
     let mut fee_path = c.benchmark_group("transfer_fee_path");
     for mode in [SwapMode::ExactIn, SwapMode::ExactOut] {
         let amount = 10_000;
