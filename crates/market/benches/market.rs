@@ -1,6 +1,7 @@
 //! The market's own costs on real mainnet pools: assembling a pool's complete quoting state
 //! from its accounts (what the monitor does after every update), routing an update, and a
-//! quote through the Token-2022 transfer-fee path against the same pool's plain model quote.
+//! quote through the Token-2022 transfer-fee path against the same pool's plain model quote,
+//! and a DLMM quote that fills resting orders against the same quote with orders ignored.
 //!
 //! `cargo bench -p market --bench market` (needs the shared fixtures).
 
@@ -80,6 +81,38 @@ fn bench(c: &mut Criterion) {
         });
     }
     fee_path.finish();
+
+    // The pair with resting orders in its bins: the same swap with orders filled (as the
+    // program does) and with them left out (what the monitor did before).
+    let orders = market
+        .snapshot(
+            &"9t3EyC9FweyL7PBWvKz3mrXg8B9fwFc9SK3QxM4ENqhd"
+                .parse()
+                .unwrap(),
+            CLOCK,
+        )
+        .unwrap();
+    let market::PoolModel::Dlmm(with_orders) = &orders.model else {
+        unreachable!("9t3EyC is a DLMM pair")
+    };
+    let mut without_orders = with_orders.clone();
+    without_orders.params.support_limit_order = false;
+    let mut order_path = c.benchmark_group("limit_order_path");
+    for (name, direction) in [("sell_x", Direction::AToB), ("sell_y", Direction::BToA)] {
+        let amount = 1_000_000_000;
+        order_path.bench_function(format!("{name}_orders_filled"), |b| {
+            b.iter(|| {
+                black_box(with_orders.swap(direction, SwapMode::ExactIn, black_box(amount))).is_ok()
+            })
+        });
+        order_path.bench_function(format!("{name}_orders_ignored"), |b| {
+            b.iter(|| {
+                black_box(without_orders.swap(direction, SwapMode::ExactIn, black_box(amount)))
+                    .is_ok()
+            })
+        });
+    }
+    order_path.finish();
 }
 
 criterion_group!(benches, bench);
