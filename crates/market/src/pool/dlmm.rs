@@ -40,21 +40,12 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
         };
         bin_arrays.push(BinArray::from_account_bytes(b.bytes())?);
     }
-    let extension = match parts.extension {
-        Some(stored) => {
-            let key = parts.accounts.bitmap_extension;
-            match parts.decode(AccountRole::BitmapExtension, key, Some(stored))? {
-                DecodedAccount::DlmmBinArrayBitmapExtension(e) => {
-                    Some((e.positive_bitmaps(), e.negative_bitmaps()))
-                }
-                other => {
-                    return Err(super::wrong(
-                        key.unwrap_or(parts.address),
-                        AccountRole::BitmapExtension,
-                        &other,
-                    ));
-                }
-            }
+    let extension = match parts.extension()? {
+        Some((_, DecodedAccount::DlmmBinArrayBitmapExtension(e))) => {
+            Some((e.positive_bitmaps(), e.negative_bitmaps()))
+        }
+        Some((key, other)) => {
+            return Err(super::wrong(key, AccountRole::BitmapExtension, &other));
         }
         None => None,
     };

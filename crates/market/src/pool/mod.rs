@@ -112,6 +112,23 @@ impl Parts<'_> {
     }
 }
 
+impl<'a> Parts<'a> {
+    /// The bitmap extension, decoded, when it has arrived (it is optional: most pools have
+    /// none).
+    pub(crate) fn extension(&self) -> Result<Option<(Pubkey, DecodedAccount<'a>)>> {
+        let (Some(key), Some(stored)) = (self.accounts.bitmap_extension, self.extension) else {
+            return Ok(None);
+        };
+        let decoded =
+            decode_account(&stored.owner, &stored.data).map_err(|source| MarketError::Decode {
+                account: key,
+                role: AccountRole::BitmapExtension,
+                source,
+            })?;
+        Ok(Some((key, decoded)))
+    }
+}
+
 /// The account a role expected, but another kind arrived.
 pub(crate) fn wrong(account: Pubkey, role: AccountRole, found: &DecodedAccount<'_>) -> MarketError {
     MarketError::WrongAccount {
