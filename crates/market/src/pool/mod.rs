@@ -270,6 +270,17 @@ impl Pool {
             .collect()
     }
 
+    /// The arrays within the radius of the price that have not arrived. A quote that runs
+    /// out of known arrays ends as a partial fill (`TickArraysExhausted` /
+    /// `BinArraysExhausted`); these are the accounts to fetch so that it can go on. (An array
+    /// that does not exist on chain never arrives: the program treats it as empty.)
+    pub fn missing_arrays(&self) -> Vec<Pubkey> {
+        self.array_addresses()
+            .into_iter()
+            .filter(|key| !self.arrays.contains_key(key))
+            .collect()
+    }
+
     /// Takes an account's new state. Returns `true` when the account is one this pool uses
     /// (its quotes may have changed).
     ///
