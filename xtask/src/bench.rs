@@ -1,4 +1,4 @@
-//! `cargo xtask bench`: every criterion suite (decoder, pricing, detector, the monitor's
+//! `cargo xtask bench`: every criterion suite (decoder, pricing, market, detector, the monitor's
 //! pipeline), with criterion's median for each benchmark and, where a group holds dexmon and a
 //! peer (`group/dexmon...` and `group/<peer>`), the peer's median over dexmon's. The table goes
 //! to `target/bench.md` and, with `--write-docs`, into docs/benchmarks.md between the
@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// The suites, with the arguments the figures in docs/benchmarks.md were measured with.
-const SUITES: [(&str, &str, &[&str]); 4] = [
+const SUITES: [(&str, &str, &[&str]); 5] = [
     (
         "decoder",
         "decode",
@@ -19,6 +19,11 @@ const SUITES: [(&str, &str, &[&str]); 4] = [
         "pricing",
         "quote",
         &["--warm-up-time", "1", "--measurement-time", "4"],
+    ),
+    (
+        "market",
+        "market",
+        &["--warm-up-time", "1", "--measurement-time", "3"],
     ),
     (
         "detector",

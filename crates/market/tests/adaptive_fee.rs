@@ -81,34 +81,22 @@ fn an_adaptive_fee_pool_waits_for_its_oracle_and_charges_the_variable_fee() {
     }
 
     let amount = 50_000_000_000; // 50 SOL
-    let static_fee = base
-        .snapshot(clock)
-        .unwrap()
-        .quote(Direction::AToB, SwapMode::ExactIn, amount)
-        .unwrap();
+    let sell_sol = |pool: &market::Pool| {
+        pool.snapshot(clock)
+            .unwrap()
+            .quote(Direction::AToB, SwapMode::ExactIn, amount)
+            .unwrap()
+    };
+    let static_fee = sell_sol(&base);
     // A calm oracle charges the base fee; a volatile one more.
-    pool.update(
-        &oracle,
-        &decoder::ORCA_WHIRLPOOL,
-        &oracle_bytes(&address, tick, 0),
-    )
-    .unwrap();
-    let calm = pool
-        .snapshot(clock)
-        .unwrap()
-        .quote(Direction::AToB, SwapMode::ExactIn, amount)
-        .unwrap();
-    pool.update(
-        &oracle,
-        &decoder::ORCA_WHIRLPOOL,
-        &oracle_bytes(&address, tick, 300_000),
-    )
-    .unwrap();
-    let volatile = pool
-        .snapshot(clock)
-        .unwrap()
-        .quote(Direction::AToB, SwapMode::ExactIn, amount)
-        .unwrap();
+    let mut with_oracle = |volatility: u32| {
+        let bytes = oracle_bytes(&address, tick, volatility);
+        pool.update(&oracle, &decoder::ORCA_WHIRLPOOL, &bytes)
+            .unwrap();
+        sell_sol(&pool)
+    };
+    let calm = with_oracle(0);
+    let volatile = with_oracle(300_000);
     assert!(calm.fee >= static_fee.fee, "{calm:?} vs {static_fee:?}");
     assert!(volatile.fee > calm.fee, "{volatile:?} vs {calm:?}");
     assert!(volatile.amount_out < calm.amount_out);

@@ -294,12 +294,15 @@ fn dlmm(c: &mut Criterion) {
         timestamp: 10,
         decimals_x: 0,
         decimals_y: 0,
+        reserves: None,
     };
     for (name, amount) in [
         ("within_one_bin", 1_000_000u64),
         ("crossing_10_bins", 10_500_000_000),
     ] {
-        let s = pool.swap(amount, true, true).expect("swap");
+        let s = pool
+            .swap(Direction::AToB, SwapMode::ExactIn, amount)
+            .expect("swap");
         eprintln!(
             "dlmm {name}: {} bins crossed",
             pool.active_id - s.end_active_id

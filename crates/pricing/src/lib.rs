@@ -25,8 +25,6 @@
 
 pub mod clmm;
 pub mod cp;
-// documented with the DLMM limit-order work
-#[allow(missing_docs)]
 pub mod dlmm;
 mod error;
 pub mod helpers;

@@ -183,6 +183,7 @@ proptest! {
             timestamp,
             decimals_x: 0,
             decimals_y: 0,
+            reserves: None,
         };
         let _ = dlmm.quote(d, mode, amount);
     }

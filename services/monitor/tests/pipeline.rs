@@ -74,3 +74,111 @@ fn seq_grows_by_one_per_channel_message() {
     }
     assert!(last[Channel::Prices.index()] > 0);
 }
+
+/// The real fixture accounts as one batch at `slot`.
+fn fixture_batch(
+    accounts: &[support::geyser::Account],
+    slot: u64,
+) -> Vec<monitor::source::AccountUpdate> {
+    accounts
+        .iter()
+        .map(|a| monitor::source::AccountUpdate {
+            pubkey: a.pubkey,
+            owner: a.owner,
+            data: a.data.clone().into(),
+            slot,
+            write_version: None,
+            received_at_us: monitor::clock::monotonic_us(),
+            source: monitor::source::SourceKind::Replay,
+        })
+        .collect()
+}
+
+/// Real mainnet pools are published at the scale their mints' decimals give, also for tokens
+/// outside the built-in list; a pool whose mint becomes unquotable is withdrawn and reported
+/// once, with its reason, in `/api/pools`' source.
+#[test]
+fn real_pools_are_priced_with_their_mints_decimals_and_withdrawn_when_unquotable() {
+    let Some(accounts) = support::geyser::fixture_accounts() else {
+        return;
+    };
+    let hub = Arc::new(Hub::new(1 << 16));
+    let mut rx = hub.subscribe();
+    let mut pipeline = support::pipeline(hub.clone());
+    pipeline.process(fixture_batch(&accounts, 100), None);
+    let price = |pool: &str| hub.prices().into_iter().find(|p| p.pool == pool);
+    // A 9-decimal token against SOL, and a 9/6-decimal pair; both outside the built-in list.
+    let close = |p: f64, expected: f64| (p / expected - 1.0).abs() < 0.01;
+    let etad = price("EtAdVRLFH22rjWh3mcUasKFF27WtHhsaCvK27tPFFWig").expect("EtAdVR priced");
+    assert!(
+        close(etad.price, 1.4483e-3) || close(1.0 / etad.price, 1.4483e-3),
+        "{etad:?}"
+    );
+    let t3ey = price("9t3EyC9FweyL7PBWvKz3mrXg8B9fwFc9SK3QxM4ENqhd").expect("9t3EyC priced");
+    assert!(
+        close(t3ey.price, 0.001) || close(t3ey.price, 1_000.0),
+        "{t3ey:?}"
+    );
+
+    let sol_usdc = "HJPjoWUrhoZzkNfRpHuieeFk9WcZWjwy6PBjZ81ngndJ";
+    assert!(price(sol_usdc).is_some());
+    let pool_state = accounts
+        .iter()
+        .find(|a| a.pubkey.to_string() == sol_usdc)
+        .unwrap();
+    let decoder::DecodedAccount::Whirlpool(w) =
+        decoder::decode_account(&pool_state.owner, &pool_state.data).unwrap()
+    else {
+        unreachable!()
+    };
+    // Mint A (SOL, shared by every SOL pool here) turns into a paused Token-2022 mint.
+    let paused = decoder::encode::token_2022_mint(
+        9,
+        1,
+        &[(
+            decoder::token::extension_type::PAUSABLE,
+            [[0u8; 32].as_slice(), &[1]].concat(),
+        )],
+    );
+    let mint = monitor::source::AccountUpdate {
+        pubkey: w.token_mint_a(),
+        owner: decoder::SPL_TOKEN_2022,
+        data: paused.into(),
+        slot: 101,
+        write_version: None,
+        received_at_us: monitor::clock::monotonic_us(),
+        source: monitor::source::SourceKind::Replay,
+    };
+    while rx.try_recv().is_ok() {}
+    pipeline.process(vec![mint.clone()], None);
+    assert!(
+        price(sol_usdc).is_none(),
+        "an unquotable pool's price is withdrawn"
+    );
+    let unpriced = pipeline.stats.unpriced.lock().unwrap().clone();
+    let entry = unpriced
+        .get(&sol_usdc.parse().unwrap())
+        .expect("listed as not priced");
+    assert!(
+        !entry.waiting && entry.reason.contains("Paused"),
+        "{entry:?}"
+    );
+    // The vault moving again does not report it a second time.
+    let vault = accounts
+        .iter()
+        .find(|a| a.pubkey == w.token_vault_a())
+        .unwrap();
+    pipeline.process(fixture_batch(std::slice::from_ref(vault), 102), None);
+    let mut reports = 0;
+    while let Ok(p) = rx.try_recv() {
+        if let ServerMessage::Log(l) = p.message.message() {
+            let about_this_pool = l
+                .context
+                .as_ref()
+                .and_then(|c| c.get("pool"))
+                .is_some_and(|p| p == sol_usdc);
+            reports += usize::from(l.message == "pool cannot be priced" && about_this_pool);
+        }
+    }
+    assert_eq!(reports, 1, "reported once");
+}

@@ -1,9 +1,10 @@
-//! Meteora DLMM: the pair, its reserves, its bin arrays around the active bin, and the
-//! `BinArrayBitmapExtension` that marks arrays with liquidity beyond the pair's own bitmap.
+//! Meteora DLMM: the pair, its reserves, its bin arrays around the active bin (resting limit
+//! orders included where the pair fills them), and the `BinArrayBitmapExtension` that marks
+//! arrays with liquidity beyond the pair's own bitmap.
 
 use decoder::{DecodedAccount, LbPair, Pubkey};
 use pricing::dlmm::{
-    Bin, BinArray, CollectFeeMode, DlmmParams, DlmmPool, MAX_BIN_PER_ARRAY, VariableParameters,
+    BinArray, CollectFeeMode, DlmmParams, DlmmPool, VariableParameters, arrays_with_liquidity,
     bin_id_to_array_index,
 };
 
@@ -37,26 +38,23 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
         let DecodedAccount::DlmmBinArray(b) = decoded else {
             return Err(super::wrong(*key, AccountRole::Array, &decoded));
         };
-        let mut bins = [Bin::default(); MAX_BIN_PER_ARRAY];
-        for (out, bin) in bins.iter_mut().zip(b.bins()) {
-            *out = Bin {
-                amount_x: bin.amount_x(),
-                amount_y: bin.amount_y(),
-                price: bin.price(),
-                ..Bin::default()
-            };
-        }
-        bin_arrays.push(BinArray {
-            index: b.index(),
-            bins,
-        });
+        bin_arrays.push(BinArray::from_account_bytes(b.bytes())?);
     }
+    let extension = match parts.extension()? {
+        Some((_, DecodedAccount::DlmmBinArrayBitmapExtension(e))) => {
+            Some((e.positive_bitmaps(), e.negative_bitmaps()))
+        }
+        Some((key, other)) => {
+            return Err(super::wrong(key, AccountRole::BitmapExtension, &other));
+        }
+        None => None,
+    };
     let (sp, vp) = (p.parameters(), p.v_parameters());
-    let bitmap = p.bin_array_bitmap();
-    let mut arrays_with_liquidity = (0..1024i64)
-        .filter(|bit| bitmap[(*bit / 64) as usize] >> (bit % 64) & 1 == 1)
-        .map(|bit| bit - 512)
-        .collect::<Vec<_>>();
+    let mut arrays_with_liquidity = arrays_with_liquidity(
+        &p.bin_array_bitmap(),
+        extension.as_ref().map(|(pos, neg)| (pos, neg)),
+    );
+    // A pair whose bitmaps mark nothing still has its active array.
     if arrays_with_liquidity.is_empty() {
         arrays_with_liquidity.push(bin_id_to_array_index(p.active_id()));
     }
@@ -76,7 +74,8 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
             } else {
                 CollectFeeMode::InputOnly
             },
-            support_limit_order: false,
+            // The program fills the order fields of every bin layout on such pairs.
+            support_limit_order: p.is_support_limit_order(),
         },
         variables: VariableParameters {
             volatility_accumulator: vp.volatility_accumulator,
@@ -90,5 +89,7 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
         timestamp: parts.clock.unix_timestamp,
         decimals_x: parts.decimals.0,
         decimals_y: parts.decimals.1,
+        // The program cannot pay out more than its reserve vault holds.
+        reserves: Some(parts.reserves),
     })))
 }

@@ -112,6 +112,23 @@ impl Parts<'_> {
     }
 }
 
+impl<'a> Parts<'a> {
+    /// The bitmap extension, decoded, when it has arrived (it is optional: most pools have
+    /// none).
+    pub(crate) fn extension(&self) -> Result<Option<(Pubkey, DecodedAccount<'a>)>> {
+        let (Some(key), Some(stored)) = (self.accounts.bitmap_extension, self.extension) else {
+            return Ok(None);
+        };
+        let decoded =
+            decode_account(&stored.owner, &stored.data).map_err(|source| MarketError::Decode {
+                account: key,
+                role: AccountRole::BitmapExtension,
+                source,
+            })?;
+        Ok(Some((key, decoded)))
+    }
+}
+
 /// The account a role expected, but another kind arrived.
 pub(crate) fn wrong(account: Pubkey, role: AccountRole, found: &DecodedAccount<'_>) -> MarketError {
     MarketError::WrongAccount {
@@ -250,6 +267,17 @@ impl Pool {
         };
         (centre - radius..=centre + radius)
             .filter_map(|index| array_address(&self.address, &decoded, index))
+            .collect()
+    }
+
+    /// The arrays within the radius of the price that have not arrived. A quote that runs
+    /// out of known arrays ends as a partial fill (`TickArraysExhausted` /
+    /// `BinArraysExhausted`); these are the accounts to fetch so that it can go on. (An array
+    /// that does not exist on chain never arrives: the program treats it as empty.)
+    pub fn missing_arrays(&self) -> Vec<Pubkey> {
+        self.array_addresses()
+            .into_iter()
+            .filter(|key| !self.arrays.contains_key(key))
             .collect()
     }
 

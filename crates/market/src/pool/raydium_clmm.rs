@@ -49,27 +49,18 @@ pub(super) fn model(parts: &Parts<'_>) -> Result<PoolModel> {
     let DecodedAccount::RaydiumClmmConfig(cfg) = config else {
         return Err(super::wrong(p.amm_config(), AccountRole::Config, &config));
     };
-    let extension = match parts.extension {
-        Some(stored) => {
-            let key = parts.accounts.bitmap_extension;
-            match parts.decode(AccountRole::BitmapExtension, key, Some(stored))? {
-                DecodedAccount::RaydiumClmmTickArrayBitmapExtension(e) => {
-                    let side = |get: &dyn Fn(usize) -> Option<[u64; 8]>| -> ExtensionBitmaps {
-                        std::array::from_fn(|i| get(i).unwrap_or_default())
-                    };
-                    Some((
-                        side(&|i| e.positive_bitmap(i)),
-                        side(&|i| e.negative_bitmap(i)),
-                    ))
-                }
-                other => {
-                    return Err(super::wrong(
-                        key.unwrap_or(parts.address),
-                        AccountRole::BitmapExtension,
-                        &other,
-                    ));
-                }
-            }
+    let extension = match parts.extension()? {
+        Some((_, DecodedAccount::RaydiumClmmTickArrayBitmapExtension(e))) => {
+            let side = |get: &dyn Fn(usize) -> Option<[u64; 8]>| -> ExtensionBitmaps {
+                std::array::from_fn(|i| get(i).unwrap_or_default())
+            };
+            Some((
+                side(&|i| e.positive_bitmap(i)),
+                side(&|i| e.negative_bitmap(i)),
+            ))
+        }
+        Some((key, other)) => {
+            return Err(super::wrong(key, AccountRole::BitmapExtension, &other));
         }
         None => None,
     };

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Meteora DLMM (liquidity book), as MeteoraAg/dlmm-sdk `commons` computes it for the program
 //! at commit fb02e51: `math/u64x64_math.rs` (`pow`), `math/price_math.rs`, `math/u128x128_math.rs`,
 //! `extensions/lb_pair.rs` (fees and volatility), `extensions/bin.rs` and `quote.rs`
@@ -9,14 +10,22 @@
 //! last update (a parameter here: the library reads no clock) and grows with every bin
 //! crossed.
 //!
-//! Resting limit orders, which the latest program fills inside a bin after the bin's own
-//! liquidity, are modelled by the bin fields [`Bin::open_order_amount`] and
-//! [`Bin::processed_order_remaining_amount`]; callers that cannot tell whether a bin's bytes
-//! hold limit orders (older bin layouts used them for swap totals) should leave them zero.
+//! Resting limit orders, which the program fills inside a bin after the bin's own liquidity
+//! (processed orders first, then open orders) on pairs where
+//! [`DlmmParams::support_limit_order`] holds, are the bin fields [`Bin::open_order_amount`],
+//! [`Bin::processed_order_remaining_amount`] and [`Bin::limit_order_ask_side`].
+//! [`Bin::from_program_bytes`] reads them where the program does; the program reads those
+//! bytes whatever the bin array's layout version, so older arrays' swap totals fill as orders
+//! on such pairs, and this crate does the same. The vault balances
+//! ([`DlmmPool::reserves`]) bound what a swap can pay, as the token transfer does on chain.
 
+mod bitmap;
 mod price;
 mod swap;
 
+pub use bitmap::{
+    BIN_ARRAY_BITMAP_SIZE, EXTENSION_BITMAP_SIZE, ExtensionBitmaps, arrays_with_liquidity,
+};
 pub use price::{bin_id_to_array_index, bin_price_x64};
 pub use swap::{Bin, BinArray, CollectFeeMode, DlmmParams, DlmmPool, DlmmSwap, VariableParameters};
 

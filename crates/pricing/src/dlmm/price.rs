@@ -10,6 +10,17 @@ const ONE: u128 = 1 << SCALE_OFFSET;
 const MAX_EXPONENTIAL: u32 = 0x80000;
 const BASIS_POINT_MAX: u128 = 10_000;
 
+/// `a * b >> 64`, failing where the program's `checked_mul` on u128 fails. After the base is
+/// inverted both factors are usually below 2^64, where one 64-bit multiply is exact.
+#[inline(always)]
+fn mul_shr(a: u128, b: u128) -> Option<u128> {
+    if (a | b) >> 64 == 0 {
+        Some((a * b) >> SCALE_OFFSET)
+    } else {
+        Some(a.checked_mul(b)? >> SCALE_OFFSET)
+    }
+}
+
 fn pow(base: u128, exp: i32) -> Option<u128> {
     if exp == 0 {
         return Some(ONE);
@@ -27,10 +38,10 @@ fn pow(base: u128, exp: i32) -> Option<u128> {
     }
     for bit in 0..19 {
         if exp & (1 << bit) != 0 {
-            result = result.checked_mul(squared)? >> SCALE_OFFSET;
+            result = mul_shr(result, squared)?;
         }
         if bit < 18 {
-            squared = squared.checked_mul(squared)? >> SCALE_OFFSET;
+            squared = mul_shr(squared, squared)?;
         }
     }
     if result == 0 {
@@ -67,6 +78,51 @@ mod tests {
         assert!((p1 - 1.0025).abs() < 1e-12, "{p1}");
         let pm = bin_price_x64(-100, 10).unwrap() as f64 / ONE as f64;
         assert!((pm - 1.001f64.powi(-100)).abs() < 1e-12, "{pm}");
+    }
+
+    /// The program's square-and-multiply, with plain checked u128 multiplies.
+    fn reference_pow(base: u128, exp: i32) -> Option<u128> {
+        if exp == 0 {
+            return Some(ONE);
+        }
+        let mut invert = exp < 0;
+        let exp = exp.unsigned_abs();
+        if exp >= MAX_EXPONENTIAL {
+            return None;
+        }
+        let (mut squared, mut result) = (base, ONE);
+        if squared >= result {
+            squared = u128::MAX.checked_div(squared)?;
+            invert = !invert;
+        }
+        for bit in 0..19 {
+            if exp & (1 << bit) != 0 {
+                result = result.checked_mul(squared)? >> SCALE_OFFSET;
+            }
+            if bit < 18 {
+                squared = squared.checked_mul(squared)? >> SCALE_OFFSET;
+            }
+        }
+        if result == 0 {
+            return None;
+        }
+        if invert {
+            result = u128::MAX.checked_div(result)?;
+        }
+        Some(result)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn pow_matches_the_plain_u128_version(step in 1u16..=400, id in -443_636i32..=443_636) {
+            let base = ONE + (u128::from(step) << SCALE_OFFSET) / BASIS_POINT_MAX;
+            proptest::prop_assert_eq!(pow(base, id), reference_pow(base, id));
+        }
+
+        #[test]
+        fn pow_matches_on_any_base(base: u128, id in -600_000i32..600_000) {
+            proptest::prop_assert_eq!(pow(base, id), reference_pow(base, id));
+        }
     }
 
     #[test]

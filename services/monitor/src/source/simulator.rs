@@ -355,6 +355,7 @@ impl Market {
                     timestamp: 0,
                     decimals_x: da,
                     decimals_y: db,
+                    reserves: None,
                 };
                 spread_bins(&mut pool, reserves);
                 (PoolModel::Dlmm(Box::new(pool)), keys)
@@ -690,7 +691,12 @@ impl Market {
                 }
             }
             PoolModel::Dlmm(m) => {
-                if let Ok(s) = m.swap(amount_in, true, a_to_b) {
+                let direction = if a_to_b {
+                    Direction::AToB
+                } else {
+                    Direction::BToA
+                };
+                if let Ok(s) = m.swap(direction, SwapMode::ExactIn, amount_in) {
                     m.active_id = s.end_active_id;
                     let reserves = pool.reserves;
                     spread_bins(m, reserves);
