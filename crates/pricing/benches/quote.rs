@@ -152,7 +152,9 @@ fn clmm(c: &mut Criterion) {
         ("crossing_10_ticks", 620_000_000_000_000_000),
     ] {
         let ours = pool.quote_exact_in(Direction::BToA, amount).expect("quote");
-        let outcome = pool.swap(amount, 0, true, false).expect("swap");
+        let outcome = pool
+            .swap(Direction::BToA, SwapMode::ExactIn, amount, 0)
+            .expect("swap");
         let crossed = (outcome.end_tick_index - pool.state.tick_current_index) / 64;
         let theirs = orca_core::swap_quote_by_input_token(
             amount,
@@ -229,12 +231,14 @@ fn tick_math(c: &mut Criterion) {
 }
 
 fn constant_product(c: &mut Criterion) {
-    let amm = AmmV4Pool::new(
-        (2_000_000_000_000, 350_000_000_000),
-        (183_502_858, 21_928_100),
-        (25, 10_000),
-        (9, 6),
-    )
+    let amm = AmmV4Pool::new(pricing::AmmV4Params {
+        vault_coin: pricing::Vault::new(2_000_000_000_000, 183_502_858),
+        vault_pc: pricing::Vault::new(350_000_000_000, 21_928_100),
+        swap_fee_numerator: 25,
+        swap_fee_denominator: 10_000,
+        coin_decimals: 9,
+        pc_decimals: 6,
+    })
     .expect("pool");
     let fees = CpmmFees {
         trade_fee_rate: 2_500,
@@ -243,8 +247,14 @@ fn constant_product(c: &mut Criterion) {
         creator_fee_rate: 0,
         creator_fee_on: Default::default(),
     };
-    let cpmm =
-        CpmmPool::new(10_000_000_000_000, 1_800_000_000_000, 0, 0, fees, 9, 6).expect("pool");
+    let cpmm = CpmmPool::new(pricing::CpmmParams {
+        vault_0: pricing::Vault::new(10_000_000_000_000, 0),
+        vault_1: pricing::Vault::new(1_800_000_000_000, 0),
+        fees,
+        decimals_0: 9,
+        decimals_1: 6,
+    })
+    .expect("pool");
     let mut group = c.benchmark_group("constant_product_quote");
     group.bench_function("raydium_amm_v4_exact_in", |b| {
         b.iter(|| black_box(&amm).quote_exact_in(Direction::AToB, black_box(1_000_000_000)))
