@@ -10,88 +10,15 @@ use std::time::Duration;
 
 use decoder::{DecodedAccount, Pubkey, decode_account};
 use monitor::backoff::Backoff;
-use monitor::source::yellowstone::YellowstoneConfig;
-use monitor::{LiveSettings, RpcSettings, Running, Settings};
 use protocol::SourceState;
 use support::geyser::{
     Account, Generation, GeyserServerHandle, RpcStub, fixture_accounts, fixture_pools,
 };
+use support::live::{
+    a_vault, assert_streaming_and_ready, eventually, grpc, live_settings, prices, ready,
+    vault_write,
+};
 use support::start;
-
-/// One endpoint as the tests configure it: quick backoff, the test token.
-fn endpoint(name: &str, grpc: &str) -> YellowstoneConfig {
-    let mut config = YellowstoneConfig::new(grpc);
-    config.name = name.to_owned();
-    config.backoff = Backoff::new(
-        Duration::from_millis(50),
-        Duration::from_millis(200),
-        Duration::from_secs(60),
-    )
-    .unwrap();
-    config.x_token = Some(monitor::auth::Token::new("test-token"));
-    config
-}
-
-fn settings_for(
-    endpoints: Vec<YellowstoneConfig>,
-    rpc: Option<String>,
-    pools: Vec<Pubkey>,
-) -> Settings {
-    Settings {
-        source: monitor::cli::SourceArg::Yellowstone,
-        live: Some(LiveSettings {
-            endpoints,
-            rpc: rpc.map(|url| RpcSettings {
-                url,
-                poll_interval: Duration::from_millis(200),
-                timeout: Duration::from_secs(5),
-                max_fallback: Duration::from_secs(120),
-            }),
-            pools,
-        }),
-        health_interval: Duration::from_millis(200),
-        ..Settings::default()
-    }
-}
-
-fn live_settings(grpc: &str, rpc: Option<String>, pools: Vec<Pubkey>) -> Settings {
-    settings_for(vec![endpoint("yellowstone", grpc)], rpc, pools)
-}
-
-/// The first endpoint's settings.
-fn grpc(settings: &mut Settings) -> &mut YellowstoneConfig {
-    &mut settings.live.as_mut().unwrap().endpoints[0]
-}
-
-/// `/ready`: its status code and body.
-async fn ready(server: &Running) -> (u16, serde_json::Value) {
-    let response = reqwest::get(format!("http://{}/ready", server.addr))
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
-/// Polls `check` every 20 ms until it holds; panics with `what` after `secs`.
-async fn eventually(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn prices(server: &Running) -> Vec<serde_json::Value> {
-    reqwest::get(format!("http://{}/api/prices", server.addr))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 /// Everything a pool needs, from its own bytes: vaults, mints and (for Orca) arrays.
 fn needs_of(pool: &Account) -> Vec<Pubkey> {
@@ -224,13 +151,6 @@ async fn the_subscription_follows_each_pool_and_prices_come_out() {
     assert_eq!(server.source.get().0, SourceState::Connected);
     server.stop();
     server.wait().await.unwrap();
-}
-
-/// A vault written once per slot, with the slot in its amount, to check what arrives.
-fn vault_write(vault: &Account, slot: u64) -> Vec<u8> {
-    let mut data = vault.data.clone();
-    data[64..72].copy_from_slice(&slot.to_le_bytes());
-    data
 }
 
 /// Killing the server mid-stream: the client reconnects, resumes with `from_slot` at the last
@@ -540,26 +460,6 @@ async fn an_outage_falls_back_to_rpc_polling_and_streaming_resumes() {
     );
     server.stop();
     server.wait().await.unwrap();
-}
-
-/// The first spl-token account in the fixtures: written once per slot by the tests.
-fn a_vault(accounts: &[Account]) -> Account {
-    accounts
-        .iter()
-        .find(|a| a.kind == "spl-token.TokenAccount")
-        .unwrap()
-        .clone()
-}
-
-/// Ends with the source streaming and `/ready` saying so.
-async fn assert_streaming_and_ready(server: &Running) {
-    eventually("connected", 15, || {
-        server.source.get().0 == SourceState::Connected
-    })
-    .await;
-    let (status, body) = ready(server).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["state"], "connected", "{body}");
 }
 
 /// A server without replay (`replay_stored_slots = 0`) answers every `from_slot` with

@@ -10,9 +10,11 @@
 //! - What is handed on carries a write version of the merge's own (a counter), so the
 //!   queue's and the pipeline's (slot, write version) ordering agrees with the merge's,
 //!   whichever stream a write came from.
-//! - When a second stream delivers a write another stream already delivered, that is a race
-//!   the first one won, by the difference in arrival time: the figure traders use to compare
-//!   providers.
+//! - When a second stream delivers an account's state at a slot another stream already
+//!   delivered, that is a race the first one won, by the difference in arrival time: the
+//!   figure traders use to compare providers. Races are kept per (account, slot) for the
+//!   last [`RACE_WINDOW_SLOTS`] slots, apart from the newest state: by the time the slower
+//!   copy of slot N arrives, the faster stream may already have delivered N + 1.
 
 use std::collections::HashMap;
 
@@ -45,6 +47,9 @@ pub struct Race {
     pub lead_us: u64,
 }
 
+/// How far back (in slots) a slower stream's copy still counts as a race.
+pub const RACE_WINDOW_SLOTS: u64 = 150;
+
 /// The newest state handed on for one account.
 #[derive(Debug, Clone, Copy)]
 struct Newest {
@@ -52,16 +57,23 @@ struct Newest {
     origin: Origin,
     /// The origin's own write version (0 for RPC).
     write_version: u64,
-    /// When this slot's state first arrived, for race leads.
-    first_at_us: u64,
-    /// Streams whose copy of this slot has already been counted as a race (bit per index).
-    raced: u64,
 }
 
-/// The merge state: newest position per account, and the write-version counter.
+/// The first stream to deliver an account at a slot.
+#[derive(Debug, Clone, Copy)]
+struct First {
+    stream: usize,
+    at_us: u64,
+    /// Streams already counted for this (account, slot), a bit per index.
+    counted: u64,
+}
+
+/// The merge state: newest position per account, recent races, the write-version counter.
 #[derive(Debug, Default)]
 pub struct Merge {
     newest: HashMap<Pubkey, Newest>,
+    firsts: HashMap<(Pubkey, u64), First>,
+    highest_slot: u64,
     sequence: u64,
 }
 
@@ -77,15 +89,17 @@ impl Merge {
             slot: update.slot,
             origin,
             write_version,
-            first_at_us: update.received_at_us,
-            raced: 0,
         };
-        let (admission, race) = match self.newest.get_mut(&update.pubkey) {
+        let admission = match self.newest.get_mut(&update.pubkey) {
             None => {
                 self.newest.insert(update.pubkey, arrived);
-                (Admission::Fresh, None)
+                Admission::Fresh
             }
             Some(held) => Self::compare(held, arrived),
+        };
+        let race = match origin {
+            Origin::Stream(stream) => self.race(update, stream),
+            Origin::Rpc => None,
         };
         if admission == Admission::Fresh {
             self.sequence += 1;
@@ -94,45 +108,67 @@ impl Merge {
         (admission, race)
     }
 
-    fn compare(held: &mut Newest, arrived: Newest) -> (Admission, Option<Race>) {
+    fn compare(held: &mut Newest, arrived: Newest) -> Admission {
         if arrived.slot != held.slot {
             if arrived.slot < held.slot {
-                return (Admission::Older, None);
+                return Admission::Older;
             }
             *held = arrived;
-            return (Admission::Fresh, None);
+            return Admission::Fresh;
         }
         match (held.origin, arrived.origin) {
             (a, b) if a == b => match arrived.write_version.cmp(&held.write_version) {
                 std::cmp::Ordering::Greater => {
                     held.write_version = arrived.write_version;
-                    (Admission::Fresh, None)
+                    Admission::Fresh
                 }
-                std::cmp::Ordering::Equal => (Admission::Duplicate, None),
-                std::cmp::Ordering::Less => (Admission::Older, None),
+                std::cmp::Ordering::Equal => Admission::Duplicate,
+                std::cmp::Ordering::Less => Admission::Older,
             },
+            // An RPC read is the start of its slot; a stream write in it comes after.
             (Origin::Rpc, Origin::Stream(_)) => {
                 *held = arrived;
-                (Admission::Fresh, None)
+                Admission::Fresh
             }
-            (Origin::Stream(_), Origin::Rpc) => (Admission::Older, None),
-            (Origin::Stream(winner), Origin::Stream(loser)) => {
-                let bit = 1u64.checked_shl(u32::try_from(loser).unwrap_or(u32::MAX));
-                let race = match bit {
-                    Some(bit) if held.raced & bit == 0 => {
-                        held.raced |= bit;
-                        Some(Race {
-                            winner,
-                            loser,
-                            lead_us: arrived.first_at_us.saturating_sub(held.first_at_us),
-                        })
-                    }
-                    _ => None,
-                };
-                (Admission::Duplicate, race)
+            (Origin::Stream(_), Origin::Rpc) => Admission::Older,
+            // Another validator's copy of the same slot: the first arrival stays.
+            (Origin::Stream(_), Origin::Stream(_)) | (Origin::Rpc, Origin::Rpc) => {
+                Admission::Duplicate
             }
-            (Origin::Rpc, Origin::Rpc) => unreachable!("equal origins are handled above"),
         }
+    }
+
+    /// Records which stream delivered (account, slot) first; a later stream's first copy is
+    /// a race the first one won.
+    fn race(&mut self, update: &AccountUpdate, stream: usize) -> Option<Race> {
+        let bit = 1u64.checked_shl(u32::try_from(stream).ok()?)?;
+        if update.slot.saturating_add(RACE_WINDOW_SLOTS) < self.highest_slot {
+            return None;
+        }
+        if update.slot > self.highest_slot {
+            self.highest_slot = update.slot;
+            if self.firsts.len() > 4_096 {
+                let oldest = self.highest_slot.saturating_sub(RACE_WINDOW_SLOTS);
+                self.firsts.retain(|(_, slot), _| *slot >= oldest);
+            }
+        }
+        let first = self
+            .firsts
+            .entry((update.pubkey, update.slot))
+            .or_insert(First {
+                stream,
+                at_us: update.received_at_us,
+                counted: bit,
+            });
+        if first.counted & bit != 0 {
+            return None;
+        }
+        first.counted |= bit;
+        Some(Race {
+            winner: first.stream,
+            loser: stream,
+            lead_us: update.received_at_us.saturating_sub(first.at_us),
+        })
     }
 }
 

@@ -1,0 +1,250 @@
+//! Two providers at once: two in-process Geyser servers (see `support/geyser.rs`) streaming
+//! the same real fixture accounts to one monitor, through the real client. Each server
+//! numbers its writes from its own base, as two validators would.
+
+mod support;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use monitor::{Running, Settings};
+use protocol::SourceState;
+use support::geyser::{Account, GeyserServerHandle, RpcStub, fixture_accounts};
+use support::live::{
+    a_vault, endpoint, eventually, load, publish_everywhere, settings_for, vault_write,
+};
+use support::start;
+
+/// A pool and a vault, followed through two servers named `a` and `b`.
+struct TwoProviders {
+    a: GeyserServerHandle,
+    b: GeyserServerHandle,
+    vault: Account,
+    accounts: Vec<Account>,
+}
+
+impl TwoProviders {
+    fn new(accounts: Vec<Account>) -> Self {
+        let a = GeyserServerHandle::start();
+        let b = GeyserServerHandle::start();
+        a.shared.set_write_version_base(5_000_000);
+        b.shared.set_write_version_base(1);
+        Self {
+            a,
+            b,
+            vault: a_vault(&accounts),
+            accounts,
+        }
+    }
+
+    fn settings(&self, rpc: Option<String>) -> Settings {
+        let pool = self
+            .accounts
+            .iter()
+            .find(|a| a.kind == "raydium-amm-v4.AmmInfo")
+            .unwrap();
+        settings_for(
+            vec![
+                endpoint("a", &self.a.endpoint()),
+                endpoint("b", &self.b.endpoint()),
+            ],
+            rpc,
+            vec![pool.pubkey, self.vault.pubkey],
+        )
+    }
+
+    async fn start(&self, settings: Settings) -> Running {
+        let server = start(settings).await;
+        eventually("both subscribed", 10, || {
+            load(&self.a.shared.subscribes) >= 1 && load(&self.b.shared.subscribes) >= 1
+        })
+        .await;
+        server
+    }
+
+    /// The vault written at `slot` on both servers.
+    fn write(&self, slot: u64) {
+        publish_everywhere(
+            &[&self.a, &self.b],
+            &self.vault,
+            &vault_write(&self.vault, slot),
+            slot,
+        );
+    }
+}
+
+async fn api_stats(server: &Running) -> serde_json::Value {
+    reqwest::get(format!("http://{}/api/stats", server.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// `b` holds every message back 250 ms: `a`'s copy of each write is handed on, `b`'s is
+/// dropped as a duplicate, and the race figures say `a` was first every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_faster_provider_wins_and_nothing_is_handed_on_twice() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let p = TwoProviders::new(accounts);
+    // Far more than scheduling noise on a loaded 2-core machine, so the order is certain.
+    p.b.shared.delay_ms.store(250, Ordering::Relaxed);
+    let server = p.start(p.settings(None)).await;
+    for slot in 100..120 {
+        p.write(slot);
+    }
+    let (a, b) = (&server.live.endpoints[0], &server.live.endpoints[1]);
+    eventually("b's copies arrive", 10, || load(&b.received) == 20).await;
+    assert_eq!(load(&server.live.account_updates), 20, "each write once");
+    assert_eq!((load(&a.delivered), load(&b.delivered)), (20, 0));
+    assert_eq!((load(&a.races_won), load(&a.races_lost)), (20, 0));
+    assert_eq!((load(&b.races_won), load(&b.races_lost)), (0, 20));
+    let dropped = load(&server.live.duplicates) + load(&server.live.older_ignored);
+    assert_eq!(dropped, 20, "every copy from b dropped");
+    let stats = api_stats(&server).await;
+    assert_eq!(
+        stats["out_of_order"], 0,
+        "nothing older reached the pipeline"
+    );
+    assert_eq!(stats["endpoints"][0]["name"], "a");
+    assert_eq!(stats["endpoints"][0]["win_share"], 1.0, "{stats}");
+    assert!(stats["endpoints"][0]["mean_lead_ms"].as_f64().unwrap() > 0.0);
+    assert_eq!(stats["endpoints"][1]["win_share"], 0.0, "{stats}");
+    eprintln!("race figures: {}", stats["endpoints"]);
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// Killing one provider: the other carries every write, with no RPC fallback and no
+/// re-read; the killed one resumes from its own checkpoint and its replay is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_one_provider_leaves_no_gap() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let rpc = RpcStub::start(&accounts, 50).await;
+    let mut p = TwoProviders::new(accounts);
+    let server = p.start(p.settings(Some(rpc.url()))).await;
+    let (a, b) = (&server.live.endpoints[0], &server.live.endpoints[1]);
+    let base = load(&server.live.account_updates);
+    for slot in 100..=104 {
+        p.write(slot);
+    }
+    eventually("both streams deliver", 10, || {
+        load(&a.received) == 5 && load(&b.received) == 5
+    })
+    .await;
+    assert_eq!(load(&server.live.account_updates), base + 5);
+
+    p.a.kill();
+    eventually("a is down", 10, || {
+        a.status.get().0 != SourceState::Connected
+    })
+    .await;
+    for slot in 105..=115 {
+        p.write(slot);
+    }
+    eventually("b carries every write", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 115
+    })
+    .await;
+    assert_eq!(
+        load(&server.live.account_updates),
+        base + 16,
+        "no write lost"
+    );
+    assert_eq!(server.source.get().0, SourceState::Connected);
+    assert_eq!(load(&server.live.fallback_polls), 0, "no RPC fallback");
+    assert_eq!(load(&server.live.resnapshots), 1, "only the initial read");
+
+    p.a.restart();
+    eventually("a resumes and replays", 15, || load(&a.received) >= 5 + 12).await;
+    let resumed = p.a.shared.subscribe_requests().last().unwrap().clone();
+    assert_eq!(resumed.from_slot, Some(104), "a's own checkpoint");
+    assert_eq!(
+        load(&server.live.account_updates),
+        base + 16,
+        "a's replay is all duplicates"
+    );
+    assert_eq!(api_stats(&server).await["out_of_order"], 0);
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// A provider that stops sending trips its own watchdog; the other one's stream, and the
+/// prices, carry on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_provider_trips_only_its_own_watchdog() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let p = TwoProviders::new(accounts);
+    let mut settings = p.settings(None);
+    for e in &mut settings.live.as_mut().unwrap().endpoints {
+        e.watchdog = Duration::from_millis(500);
+    }
+    let server = p.start(settings).await;
+    let (a, b) = (&server.live.endpoints[0], &server.live.endpoints[1]);
+    p.b.shared.silent.store(true, Ordering::Relaxed);
+    let mut slot = 100;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while load(&b.watchdog_trips) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "b's watchdog never tripped"
+        );
+        p.write(slot);
+        slot += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    p.write(slot);
+    eventually("every write delivered", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == slot
+    })
+    .await;
+    assert_eq!(load(&server.live.account_updates), slot - 99, "no gap");
+    assert_eq!(load(&a.watchdog_trips), 0, "a was never silent");
+    assert_eq!(a.status.get().0, SourceState::Connected);
+    assert_eq!(server.source.get().0, SourceState::Connected);
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// Slots out of order across the two: `b` lags behind `a`, then gets ahead. Whatever the
+/// write versions (each validator numbers its own), the older slot never replaces the
+/// newer one, and at an equal slot the first arrival stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_slot_from_the_other_provider_never_wins() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let p = TwoProviders::new(accounts);
+    let server = p.start(p.settings(None)).await;
+    let (a, b) = (&server.live.endpoints[0], &server.live.endpoints[1]);
+    let data = |slot| vault_write(&p.vault, slot);
+
+    // a is ahead: slot 101 first; b then sends 100 (older) and 101 (a tie).
+    p.a.shared.publish(&p.vault, &data(101), 101);
+    eventually("a's 101", 10, || load(&server.live.account_updates) == 1).await;
+    p.b.shared.publish(&p.vault, &data(100), 100);
+    p.b.shared.publish(&p.vault, &data(101), 101);
+    eventually("b's two", 10, || load(&b.received) == 2).await;
+    assert_eq!(load(&server.live.account_updates), 1);
+    assert_eq!(load(&server.live.older_ignored), 1, "b's 100");
+    assert_eq!(load(&server.live.duplicates), 1, "b's 101");
+
+    // b gets ahead: its 102 wins, and a's 102 (with a far higher write version) is a tie.
+    p.b.shared.publish(&p.vault, &data(102), 102);
+    eventually("b's 102", 10, || load(&server.live.account_updates) == 2).await;
+    p.a.shared.publish(&p.vault, &data(102), 102);
+    eventually("a's 102", 10, || load(&a.received) == 2).await;
+    assert_eq!(load(&server.live.account_updates), 2);
+    assert_eq!((load(&a.delivered), load(&b.delivered)), (1, 1));
+    assert_eq!(server.live.last_delivered_slot.load(Ordering::Relaxed), 102);
+    assert_eq!(api_stats(&server).await["out_of_order"], 0);
+    server.stop();
+    server.wait().await.unwrap();
+}
