@@ -248,3 +248,53 @@ async fn an_older_slot_from_the_other_provider_never_wins() {
     server.stop();
     server.wait().await.unwrap();
 }
+
+/// The race figure for `docs/benchmarks.md`, not a check: two servers with set delays, 1,000
+/// writes of one account, one per slot, 2 ms apart. First half: `a` 5 ms, `b` 20 ms. Second
+/// half: `a` 25 ms, `b` 10 ms. Each should win its half by about 15 ms. Run with
+/// `cargo test --release -p monitor --test providers race_figure -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, run on demand"]
+async fn race_figure_with_set_delays() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let p = TwoProviders::new(accounts);
+    let server = p.start(p.settings(None)).await;
+    let (a, b) = (&server.live.endpoints[0], &server.live.endpoints[1]);
+    let half = 500u64;
+    for (phase, (delay_a, delay_b)) in [(5, 20), (25, 10)].into_iter().enumerate() {
+        p.a.shared.delay_ms.store(delay_a, Ordering::Relaxed);
+        p.b.shared.delay_ms.store(delay_b, Ordering::Relaxed);
+        let first = 1_000 + half * phase as u64;
+        for slot in first..first + half {
+            p.write(slot);
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let sent = half * (phase as u64 + 1);
+        eventually("every copy arrived", 30, || {
+            load(&a.received) == sent && load(&b.received) == sent
+        })
+        .await;
+        let stats = api_stats(&server).await;
+        eprintln!(
+            "after phase {} (a {delay_a} ms, b {delay_b} ms): handed on {}, dropped copies {}",
+            phase + 1,
+            load(&server.live.account_updates),
+            load(&server.live.duplicates) + load(&server.live.older_ignored)
+        );
+        for e in stats["endpoints"].as_array().unwrap() {
+            eprintln!(
+                "  {}: delivered {}, races won {}, lost {}, win share {}, mean lead {} ms",
+                e["name"],
+                e["delivered"],
+                e["races_won"],
+                e["races_lost"],
+                e["win_share"],
+                e["mean_lead_ms"]
+            );
+        }
+    }
+    server.stop();
+    server.wait().await.unwrap();
+}
