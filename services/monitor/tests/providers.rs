@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use monitor::{Running, Settings};
 use protocol::SourceState;
-use support::geyser::{Account, GeyserServerHandle, RpcStub, fixture_accounts};
+use support::geyser::{Account, Generation, GeyserServerHandle, RpcStub, fixture_accounts};
 use support::live::{
     a_vault, endpoint, eventually, load, publish_everywhere, settings_for, vault_write,
 };
@@ -170,6 +170,60 @@ async fn killing_one_provider_leaves_no_gap() {
         "a's replay is all duplicates"
     );
     assert_eq!(api_stats(&server).await["out_of_order"], 0);
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// A provider without replay: after an outage it refuses `from_slot` and streams fresh,
+/// while the other one carried every write, so nothing is re-read over RPC.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_refusing_replay_leaves_the_other_streaming() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let rpc = RpcStub::start(&accounts, 50).await;
+    let mut p = TwoProviders::new(accounts);
+    p.a.shared.set_generation(Generation::NoReplay);
+    let server = p.start(p.settings(Some(rpc.url()))).await;
+    let a = &server.live.endpoints[0];
+    let base = load(&server.live.account_updates);
+    p.write(100);
+    eventually("a has a checkpoint", 10, || load(&a.checkpoint) == 100).await;
+    p.a.kill();
+    eventually("a is down", 10, || {
+        a.status.get().0 != SourceState::Connected
+    })
+    .await;
+    p.a.restart();
+    eventually("a refused and streams fresh", 15, || {
+        a.replay_unsupported.load(Ordering::Relaxed) && a.status.get().0 == SourceState::Connected
+    })
+    .await;
+    for slot in 101..=105 {
+        p.write(slot);
+    }
+    eventually("every write", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 105
+    })
+    .await;
+    assert_eq!(
+        load(&server.live.account_updates),
+        base + 6,
+        "no write lost or doubled"
+    );
+    assert_eq!(
+        load(&server.live.resnapshots),
+        1,
+        "b covered the gap: no re-read"
+    );
+    assert_eq!(load(&server.live.fallback_polls), 0);
+    let from_slots: Vec<_> =
+        p.a.shared
+            .subscribe_requests()
+            .iter()
+            .map(|r| r.from_slot)
+            .collect();
+    assert_eq!(from_slots, vec![None, Some(100), None]);
     server.stop();
     server.wait().await.unwrap();
 }
