@@ -273,6 +273,19 @@ mod tests {
         );
     }
 
+    /// A stream write numbered 0 in the slot an RPC read was taken at: the merge hands it on
+    /// (a stream write comes after the read), and so must the queue, which would take the
+    /// two raw positions, (slot, 0) and (slot, 0), for a duplicate.
+    #[test]
+    fn a_stream_write_after_a_read_of_its_slot_stays_newer_downstream() {
+        let mut m = Merge::default();
+        let mut read = update(1, 10, None, 0);
+        let mut write = update(1, 10, Some(0), 1);
+        assert_eq!(m.admit(&mut read, Origin::Rpc).0, Admission::Fresh);
+        assert_eq!(m.admit(&mut write, Origin::Stream(0)).0, Admission::Fresh);
+        assert!(write.is_newer_than(&read), "{read:?} then {write:?}");
+    }
+
     /// Whatever the interleaving of two streams and RPC reads, every update handed on for an
     /// account is newer than the one before by the queue's and pipeline's own (slot, write
     /// version) order, and never repeats a (slot, origin, write version).
