@@ -73,6 +73,12 @@ impl TwoProviders {
     }
 }
 
+/// Copies the merge has dropped (duplicates and older states). Endpoints count what they
+/// receive before the merge sees it, so tests wait on this, not on theirs.
+fn dropped(server: &Running) -> u64 {
+    load(&server.live.duplicates) + load(&server.live.older_ignored)
+}
+
 async fn api_stats(server: &Running) -> serde_json::Value {
     reqwest::get(format!("http://{}/api/stats", server.addr))
         .await
@@ -97,13 +103,12 @@ async fn the_faster_provider_wins_and_nothing_is_handed_on_twice() {
         p.write(slot);
     }
     let (a, b) = (&server.live.endpoints[0], &server.live.endpoints[1]);
-    eventually("b's copies arrive", 10, || load(&b.received) == 20).await;
+    eventually("b's copies merged", 10, || dropped(&server) == 20).await;
+    assert_eq!(load(&b.received), 20);
     assert_eq!(load(&server.live.account_updates), 20, "each write once");
     assert_eq!((load(&a.delivered), load(&b.delivered)), (20, 0));
     assert_eq!((load(&a.races_won), load(&a.races_lost)), (20, 0));
     assert_eq!((load(&b.races_won), load(&b.races_lost)), (0, 20));
-    let dropped = load(&server.live.duplicates) + load(&server.live.older_ignored);
-    assert_eq!(dropped, 20, "every copy from b dropped");
     let stats = api_stats(&server).await;
     assert_eq!(
         stats["out_of_order"], 0,
@@ -133,10 +138,8 @@ async fn killing_one_provider_leaves_no_gap() {
     for slot in 100..=104 {
         p.write(slot);
     }
-    eventually("both streams deliver", 10, || {
-        load(&a.received) == 5 && load(&b.received) == 5
-    })
-    .await;
+    eventually("both streams merged", 10, || dropped(&server) == 5).await;
+    assert_eq!((load(&a.received), load(&b.received)), (5, 5));
     assert_eq!(load(&server.live.account_updates), base + 5);
 
     p.a.kill();
@@ -161,7 +164,8 @@ async fn killing_one_provider_leaves_no_gap() {
     assert_eq!(load(&server.live.resnapshots), 1, "only the initial read");
 
     p.a.restart();
-    eventually("a resumes and replays", 15, || load(&a.received) >= 5 + 12).await;
+    // a replays 104..=115: twelve copies, all dropped.
+    eventually("a resumes and replays", 15, || dropped(&server) == 5 + 12).await;
     let resumed = p.a.shared.subscribe_requests().last().unwrap().clone();
     assert_eq!(resumed.from_slot, Some(104), "a's own checkpoint");
     assert_eq!(
@@ -285,7 +289,7 @@ async fn an_older_slot_from_the_other_provider_never_wins() {
     eventually("a's 101", 10, || load(&server.live.account_updates) == 1).await;
     p.b.shared.publish(&p.vault, &data(100), 100);
     p.b.shared.publish(&p.vault, &data(101), 101);
-    eventually("b's two", 10, || load(&b.received) == 2).await;
+    eventually("b's two merged", 10, || dropped(&server) == 2).await;
     assert_eq!(load(&server.live.account_updates), 1);
     assert_eq!(load(&server.live.older_ignored), 1, "b's 100");
     assert_eq!(load(&server.live.duplicates), 1, "b's 101");
@@ -294,7 +298,7 @@ async fn an_older_slot_from_the_other_provider_never_wins() {
     p.b.shared.publish(&p.vault, &data(102), 102);
     eventually("b's 102", 10, || load(&server.live.account_updates) == 2).await;
     p.a.shared.publish(&p.vault, &data(102), 102);
-    eventually("a's 102", 10, || load(&a.received) == 2).await;
+    eventually("a's 102 merged", 10, || dropped(&server) == 3).await;
     assert_eq!(load(&server.live.account_updates), 2);
     assert_eq!((load(&a.delivered), load(&b.delivered)), (1, 1));
     assert_eq!(server.live.last_delivered_slot.load(Ordering::Relaxed), 102);
