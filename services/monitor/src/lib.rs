@@ -483,6 +483,12 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                 }),
             };
             let status = Arc::new(source::SourceStatus::new("yellowstone"));
+            // Not connected until an endpoint subscribes (readiness must not see a stream
+            // that does not exist yet).
+            status.set(
+                protocol::SourceState::Reconnecting,
+                Some("connecting".into()),
+            );
             let ctx = source::yellowstone::LiveContext {
                 queue: queue.clone(),
                 status: status.clone(),

@@ -394,7 +394,13 @@ async fn an_outage_falls_back_to_rpc_polling_and_streaming_resumes() {
             || geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
     })
     .await;
-    let priced_before = prices(&server).await.len();
+    // The snapshot's accounts go through the pipeline on their own time.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut priced_before = prices(&server).await.len();
+    while priced_before < 3 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        priced_before = prices(&server).await.len();
+    }
     assert!(
         priced_before >= 3,
         "the snapshot prices pools: {priced_before}"

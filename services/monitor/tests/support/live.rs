@@ -102,15 +102,22 @@ pub fn a_vault(accounts: &[Account]) -> Account {
         .clone()
 }
 
-/// Ends with the source streaming and `/ready` saying so.
+/// Ends with the source streaming and `/ready` saying so (once the pipeline has the data).
 pub async fn assert_streaming_and_ready(server: &Running) {
     eventually("connected", 15, || {
         server.source.get().0 == SourceState::Connected
     })
     .await;
-    let (status, body) = ready(server).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["state"], "connected", "{body}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, body) = ready(server).await;
+        if status == 200 {
+            assert_eq!(body["state"], "connected", "{body}");
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not ready: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Publishes `write` on every server, as two providers see the same chain.
