@@ -119,6 +119,27 @@ async fn the_faster_provider_wins_and_nothing_is_handed_on_twice() {
     assert!(stats["endpoints"][0]["mean_lead_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(stats["endpoints"][1]["win_share"], 0.0, "{stats}");
     eprintln!("race figures: {}", stats["endpoints"]);
+
+    // The dashboard's health panel lists every source of the `health` message: each
+    // endpoint follows the source as a whole, with its race figures.
+    let race_line = || {
+        server
+            .hub
+            .recent(protocol::Channel::Health, 1)
+            .iter()
+            .find_map(|p| match p.message.message() {
+                protocol::ServerMessage::Health(h) => h
+                    .sources
+                    .iter()
+                    .find(|s| s.name == "yellowstone:a")
+                    .and_then(|s| s.reason.clone()),
+                _ => None,
+            })
+    };
+    eventually("race figures in health", 10, || {
+        race_line().is_some_and(|r| r.starts_with("first on 100% of 20 shared writes"))
+    })
+    .await;
     server.stop();
     server.wait().await.unwrap();
 }
@@ -192,7 +213,10 @@ async fn a_provider_refusing_replay_leaves_the_other_streaming() {
     let a = &server.live.endpoints[0];
     let base = load(&server.live.account_updates);
     p.write(100);
-    eventually("a has a checkpoint", 10, || load(&a.checkpoint) == 100).await;
+    // Both copies merged: both endpoints' subscriptions are known to the merge (events
+    // from one endpoint arrive in order), so a's outage is known to be covered by b.
+    eventually("both copies merged", 10, || dropped(&server) == 1).await;
+    assert_eq!(load(&a.checkpoint), 100);
     p.a.kill();
     eventually("a is down", 10, || {
         a.status.get().0 != SourceState::Connected
