@@ -49,8 +49,9 @@ pub struct FileConfig {
     pub source: Option<String>,
     pub queue_capacity: Option<usize>,
     pub health_interval_secs: Option<u64>,
+    /// `[yellowstone]` for one endpoint, `[[yellowstone]]` for several.
     #[serde(default)]
-    pub yellowstone: YellowstoneSection,
+    pub yellowstone: YellowstoneSections,
     #[serde(default)]
     pub rpc: RpcSection,
     #[serde(default)]
@@ -63,12 +64,56 @@ pub struct FileConfig {
     pub ws: WsSection,
 }
 
+/// The Yellowstone endpoints: one table, or an array of tables.
+#[derive(Debug, Clone, Default)]
+pub struct YellowstoneSections(pub Vec<YellowstoneSection>);
+
+impl<'de> Deserialize<'de> for YellowstoneSections {
+    /// A table is one endpoint, an array of tables several; each is read as a
+    /// [`YellowstoneSection`] so unknown keys are still named in errors.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Sections;
+        impl<'de> serde::de::Visitor<'de> for Sections {
+            type Value = YellowstoneSections;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a [yellowstone] table or [[yellowstone]] tables")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let one = YellowstoneSection::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(YellowstoneSections(vec![one]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let all = Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(YellowstoneSections(all))
+            }
+        }
+        deserializer.deserialize_any(Sections)
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct YellowstoneSection {
+    /// Shown in health, `/ready`, `/metrics` and `/api/stats`; default: the host and port.
+    pub name: Option<String>,
     pub endpoint: Option<String>,
-    /// Prefer `DEXMON_X_TOKEN` to keeping the token in a file.
+    /// Prefer `x_token_env` (or `DEXMON_X_TOKEN` for one endpoint) to keeping the token in
+    /// a file.
     pub x_token: Option<String>,
+    /// The environment variable holding this endpoint's token.
+    pub x_token_env: Option<String>,
+    /// Ask for `from_slot` on reconnect (default true); false for servers that ignore it.
+    pub replay: Option<bool>,
+    /// Wait after a refused token before trying again (default 300).
+    pub unauthorized_retry_secs: Option<u64>,
     pub commitment: Option<Commitment>,
     pub watchdog_secs: Option<u64>,
     pub connect_timeout_secs: Option<u64>,
@@ -93,6 +138,8 @@ pub struct RpcSection {
     pub url: Option<String>,
     pub poll_interval_secs: Option<u64>,
     pub timeout_secs: Option<u64>,
+    /// How long polling may stand in for every stream before `/ready` answers 503.
+    pub max_fallback_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -153,6 +200,201 @@ impl FileConfig {
     }
 }
 
+/// The live source's settings, when an endpoint and pools are configured.
+///
+/// One endpoint comes from `--grpc-endpoint` (which replaces the file's endpoints) or a
+/// `[yellowstone]` table; several from `[[yellowstone]]` tables. `--x-token` belongs to the
+/// single endpoint only: sending one vendor's token to another would leak it.
+pub(crate) fn live_settings(
+    cli: &crate::cli::Cli,
+    file: &FileConfig,
+    explicit: &dyn Fn(&str) -> bool,
+) -> Result<Option<crate::LiveSettings>, ConfigError> {
+    use ConfigError as E;
+    let pool_texts = if cli.pools.is_empty() || !explicit("pools") {
+        if cli.pools.is_empty() {
+            file.pools.addresses.clone()
+        } else {
+            cli.pools.clone()
+        }
+    } else {
+        cli.pools.clone()
+    };
+    let mut pools = Vec::with_capacity(pool_texts.len());
+    for (i, text) in pool_texts.iter().enumerate() {
+        let key = text.trim().parse::<decoder::Pubkey>().map_err(|_| {
+            E::invalid(
+                &format!("pools.addresses[{i}]"),
+                format!("{text:?} is not a base58 pubkey"),
+            )
+        })?;
+        pools.push(key);
+    }
+    let sections: Vec<YellowstoneSection> = match &cli.grpc_endpoint {
+        Some(endpoint) => {
+            let base = file.yellowstone.0.first().cloned().unwrap_or_default();
+            vec![YellowstoneSection {
+                endpoint: Some(endpoint.clone()),
+                ..base
+            }]
+        }
+        None => file.yellowstone.0.clone(),
+    };
+    let sections: Vec<YellowstoneSection> = sections
+        .into_iter()
+        .filter(|s| s.endpoint.is_some())
+        .collect();
+    if sections.is_empty() {
+        return Ok(None);
+    }
+    if pools.is_empty() {
+        return Err(E::invalid(
+            "pools.addresses",
+            "at least one pool is needed for the live source",
+        ));
+    }
+    let several = sections.len() > 1;
+    if several && cli.x_token.is_some() {
+        return Err(E::invalid(
+            "x_token",
+            "--x-token / DEXMON_X_TOKEN applies to a single endpoint; give each [[yellowstone]] its own x_token_env",
+        ));
+    }
+    let mut endpoints = Vec::with_capacity(sections.len());
+    for (i, section) in sections.iter().enumerate() {
+        let key = if several {
+            format!("yellowstone[{i}]")
+        } else {
+            "yellowstone".to_owned()
+        };
+        let token = if several { None } else { cli.x_token.clone() };
+        let grpc = endpoint_settings(&key, section, token, cli.commitment)?;
+        if endpoints
+            .iter()
+            .any(|e: &crate::source::yellowstone::YellowstoneConfig| e.name == grpc.name)
+        {
+            return Err(E::invalid(
+                &format!("{key}.name"),
+                format!(
+                    "{:?} names two endpoints; give each a distinct name",
+                    grpc.name
+                ),
+            ));
+        }
+        if let Some(first) = endpoints.first()
+            && (first.commitment != grpc.commitment || first.array_radius != grpc.array_radius)
+        {
+            return Err(E::invalid(
+                &key,
+                "every endpoint must use the same commitment and array_radius: their streams are merged",
+            ));
+        }
+        endpoints.push(grpc);
+    }
+    let secs = |key: &str, v: Option<u64>, default: u64| positive_secs(key, v, default);
+    let rpc = match cli.rpc_url.clone().or_else(|| file.rpc.url.clone()) {
+        None => None,
+        Some(url) => {
+            if reqwest::Url::parse(&url).is_err() {
+                return Err(E::invalid("rpc.url", "not a URL"));
+            }
+            Some(crate::RpcSettings {
+                url,
+                poll_interval: secs("rpc.poll_interval_secs", file.rpc.poll_interval_secs, 5)?,
+                timeout: secs("rpc.timeout_secs", file.rpc.timeout_secs, 10)?,
+                max_fallback: secs("rpc.max_fallback_secs", file.rpc.max_fallback_secs, 120)?,
+            })
+        }
+    };
+    Ok(Some(crate::LiveSettings {
+        endpoints,
+        rpc,
+        pools,
+    }))
+}
+
+fn positive_secs(
+    key: &str,
+    v: Option<u64>,
+    default: u64,
+) -> Result<std::time::Duration, ConfigError> {
+    let v = v.unwrap_or(default);
+    if v == 0 {
+        Err(ConfigError::invalid(key, "must be at least 1"))
+    } else {
+        Ok(std::time::Duration::from_secs(v))
+    }
+}
+
+/// One endpoint's settings; `key` names it in errors.
+fn endpoint_settings(
+    key: &str,
+    y: &YellowstoneSection,
+    flag_token: Option<String>,
+    flag_commitment: Option<Commitment>,
+) -> Result<crate::source::yellowstone::YellowstoneConfig, ConfigError> {
+    use ConfigError as E;
+    use std::time::Duration;
+    let k = |name: &str| format!("{key}.{name}");
+    let endpoint = y.endpoint.clone().unwrap_or_default();
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        return Err(E::invalid(
+            &k("endpoint"),
+            format!("{endpoint:?} must start with http:// or https://"),
+        ));
+    }
+    let mut grpc = crate::source::yellowstone::YellowstoneConfig::new(endpoint);
+    if let Some(name) = &y.name {
+        if name.trim().is_empty() {
+            return Err(E::invalid(&k("name"), "must not be empty"));
+        }
+        grpc.name.clone_from(name);
+    }
+    let env_token = match &y.x_token_env {
+        None => None,
+        Some(var) => Some(std::env::var(var).map_err(|_| {
+            E::invalid(
+                &k("x_token_env"),
+                format!("environment variable {var} is not set"),
+            )
+        })?),
+    };
+    grpc.x_token = flag_token
+        .or(env_token)
+        .or_else(|| y.x_token.clone())
+        .map(crate::auth::Token::new);
+    grpc.commitment = flag_commitment.or(y.commitment).unwrap_or(grpc.commitment);
+    grpc.watchdog = positive_secs(&k("watchdog_secs"), y.watchdog_secs, 30)?;
+    grpc.connect_timeout = positive_secs(&k("connect_timeout_secs"), y.connect_timeout_secs, 10)?;
+    grpc.keepalive = positive_secs(&k("keepalive_secs"), y.keepalive_secs, 10)?;
+    grpc.unauthorized_retry = positive_secs(
+        &k("unauthorized_retry_secs"),
+        y.unauthorized_retry_secs,
+        300,
+    )?;
+    grpc.replay = y.replay.unwrap_or(true);
+    let mib = y.max_decoding_message_mib.unwrap_or(64);
+    if !(1..=1024).contains(&mib) {
+        return Err(E::invalid(
+            &k("max_decoding_message_mib"),
+            "must be 1..=1024",
+        ));
+    }
+    grpc.max_decoding_message_size = mib * 1024 * 1024;
+    grpc.array_radius = y.array_radius.unwrap_or(2);
+    if grpc.array_radius > 16 {
+        return Err(E::invalid(&k("array_radius"), "must be 0..=16"));
+    }
+    let b = &y.backoff;
+    grpc.backoff = crate::backoff::Backoff::new(
+        Duration::from_millis(b.initial_ms.unwrap_or(1_000)),
+        positive_secs(&k("backoff.cap_secs"), b.cap_secs, 60)?,
+        positive_secs(&k("backoff.reset_after_secs"), b.reset_after_secs, 30)?,
+    )
+    .map_err(|e| E::invalid(&k("backoff"), e.to_string()))?;
+    Ok(grpc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,7 +405,10 @@ mod tests {
         let config = FileConfig::parse(text).unwrap();
         assert_eq!(config.source.as_deref(), Some("yellowstone"));
         assert!(config.pools.addresses.len() >= 4);
-        assert_eq!(config.yellowstone.commitment, Some(Commitment::Processed));
+        assert_eq!(
+            config.yellowstone.0[0].commitment,
+            Some(Commitment::Processed)
+        );
     }
 
     #[test]
@@ -174,6 +419,20 @@ mod tests {
         assert!(err.to_string().contains("queue_capacity"), "{err}");
         let err = FileConfig::parse("[yellowstone]\ncommitment = \"fast\"\n").unwrap_err();
         assert!(err.to_string().contains("fast"), "{err}");
+    }
+
+    #[test]
+    fn one_table_or_several_endpoints() {
+        let one = FileConfig::parse("[yellowstone]\nendpoint = \"http://a:1\"\n").unwrap();
+        assert_eq!(one.yellowstone.0.len(), 1);
+        let two = FileConfig::parse(
+            "[[yellowstone]]\nendpoint = \"http://a:1\"\n[[yellowstone]]\nname = \"b\"\nendpoint = \"http://b:1\"\n",
+        )
+        .unwrap();
+        assert_eq!(two.yellowstone.0.len(), 2);
+        assert_eq!(two.yellowstone.0[1].name.as_deref(), Some("b"));
+        let err = FileConfig::parse("[[yellowstone]]\nendpiont = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("endpiont"), "{err}");
     }
 
     #[test]

@@ -122,8 +122,8 @@ pub fn report(state: &AppState, price_updates_per_min: u64) -> Health {
             uptime_seconds: state.started.elapsed().as_secs(),
             connected_clients: connected as u64,
         },
-        sources: vec![SourceHealth {
-            name: state.source.name.to_owned(),
+        sources: std::iter::once(SourceHealth {
+            name: state.source.name.clone(),
             state: source_state,
             last_message_age_ms: (last > 0).then(|| monotonic_us().saturating_sub(last) / 1_000),
             slot: Some(p.latest_slot.load(Ordering::Relaxed)).filter(|s| *s > 0),
@@ -132,7 +132,37 @@ pub fn report(state: &AppState, price_updates_per_min: u64) -> Health {
             } else {
                 reason
             },
-        }],
+        })
+        .chain(state.live.endpoints.iter().map(|e| endpoint_health(e)))
+        .collect(),
+    }
+}
+
+/// One Yellowstone endpoint, after the source as a whole. Its race figures ride in
+/// `reason` while it streams, so the dashboard shows them without a protocol change.
+fn endpoint_health(e: &crate::source::endpoint::EndpointStats) -> SourceHealth {
+    let (state, reason) = e.status.get();
+    let last = e.last_message_us.load(Ordering::Relaxed);
+    let figures = crate::http::EndpointStatsBody::of(e);
+    let race = match (figures.win_share, figures.mean_lead_ms) {
+        (Some(share), lead) => Some(format!(
+            "first on {:.0}% of {} shared writes{}",
+            share * 100.0,
+            figures.races_won + figures.races_lost,
+            lead.map_or(String::new(), |ms| format!(", by {ms:.1} ms on average"))
+        )),
+        (None, _) => None,
+    };
+    SourceHealth {
+        name: format!("yellowstone:{}", e.status.name),
+        state,
+        last_message_age_ms: (last > 0).then(|| monotonic_us().saturating_sub(last) / 1_000),
+        slot: Some(e.checkpoint.load(Ordering::Relaxed)).filter(|s| *s > 0),
+        reason: if state == SourceState::Connected {
+            race
+        } else {
+            reason
+        },
     }
 }
 

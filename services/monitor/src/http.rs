@@ -42,6 +42,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Data older than this is stale: `/ready` answers 503.
     pub stale_after: Duration,
+    /// RPC polling standing in for every stream longer than this: `/ready` answers 503.
+    pub max_fallback: Option<Duration>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -118,36 +120,94 @@ struct Readiness {
     state: protocol::SourceState,
     /// Milliseconds since the last account update; absent before the first.
     data_age_ms: Option<u64>,
+    /// How long RPC polling has stood in for every stream, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fallback_secs: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    /// Each Yellowstone endpoint's state (absent for other sources).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    endpoints: Vec<EndpointReadiness>,
+}
+
+#[derive(Debug, Serialize)]
+struct EndpointReadiness {
+    name: String,
+    state: protocol::SourceState,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
 }
 
-async fn ready(State(state): State<AppState>) -> Response {
+/// Ready when the data is fresh and comes from a stream, or from RPC polling that has not
+/// lasted longer than `max_fallback` while every endpoint at least may come back (a refused
+/// token will not).
+fn readiness(state: &AppState) -> Readiness {
+    use protocol::SourceState as S;
     let (source_state, source_reason) = state.source.get();
     let last = state.pipeline.last_update_us.load(Ordering::Relaxed);
     let age_ms = (last > 0).then(|| monotonic_us().saturating_sub(last) / 1_000);
     let stale_ms = u64::try_from(state.stale_after.as_millis()).unwrap_or(u64::MAX);
+    let fallback_for = state
+        .live
+        .fallback_for()
+        .filter(|_| source_state == S::Fallback);
+    let unauthorized: Vec<&str> = state
+        .live
+        .endpoints
+        .iter()
+        .filter(|e| e.unauthorized())
+        .map(|e| e.status.name.as_str())
+        .collect();
     let reason = match (source_state, age_ms) {
-        (protocol::SourceState::Connected | protocol::SourceState::Fallback, Some(age))
-            if age <= stale_ms =>
+        (S::Fallback, _) if !unauthorized.is_empty() => Some(format!(
+            "no stream: {} unauthorized; {}",
+            unauthorized.join(", "),
+            source_reason.unwrap_or_default()
+        )),
+        (S::Fallback, _)
+            if fallback_for
+                .zip(state.max_fallback)
+                .is_some_and(|(f, max)| f > max) =>
         {
-            None
+            Some(format!(
+                "RPC polling has stood in for the streams for {} s (more than {} s): {}",
+                fallback_for.unwrap_or_default().as_secs(),
+                state.max_fallback.unwrap_or_default().as_secs(),
+                source_reason.unwrap_or_default()
+            ))
         }
-        (protocol::SourceState::Connected | protocol::SourceState::Fallback, Some(age)) => {
+        (S::Connected | S::Fallback, Some(age)) if age <= stale_ms => None,
+        (S::Connected | S::Fallback, Some(age)) => {
             Some(format!("data is stale: last update {age} ms ago"))
         }
-        (protocol::SourceState::Connected | protocol::SourceState::Fallback, None) => {
-            Some("no data received yet".to_owned())
-        }
+        (S::Connected | S::Fallback, None) => Some("no data received yet".to_owned()),
         (other, _) => Some(source_reason.unwrap_or_else(|| format!("source is {other:?}"))),
     };
-    let body = Readiness {
+    Readiness {
         ready: reason.is_none(),
-        source: state.source.name.to_owned(),
+        source: state.source.name.clone(),
         state: source_state,
         data_age_ms: age_ms,
+        fallback_secs: fallback_for.map(|f| f.as_secs()),
         reason,
-    };
+        endpoints: state
+            .live
+            .endpoints
+            .iter()
+            .map(|e| {
+                let (state, reason) = e.status.get();
+                EndpointReadiness {
+                    name: e.status.name.clone(),
+                    state,
+                    reason,
+                }
+            })
+            .collect(),
+    }
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let body = readiness(&state);
     let status = if body.ready {
         StatusCode::OK
     } else {
@@ -171,9 +231,6 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         ("dexmon_live_account_updates_total", &l.account_updates),
         ("dexmon_live_duplicates_total", &l.duplicates),
         ("dexmon_live_older_ignored_total", &l.older_ignored),
-        ("dexmon_live_pings_answered_total", &l.pings_answered),
-        ("dexmon_live_subscriptions_total", &l.subscriptions),
-        ("dexmon_live_watchdog_trips_total", &l.watchdog_trips),
         ("dexmon_live_resnapshots_total", &l.resnapshots),
         ("dexmon_live_fallback_polls_total", &l.fallback_polls),
         ("dexmon_live_rpc_failures_total", &l.rpc_failures),
@@ -188,6 +245,19 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         set(name, value.load(Ordering::Relaxed));
     }
     set("dexmon_latest_slot", p.latest_slot.load(Ordering::Relaxed));
+    set(
+        "dexmon_live_pings_answered_total",
+        l.sum(|e| &e.pings_answered),
+    );
+    set(
+        "dexmon_live_subscriptions_total",
+        l.sum(|e| &e.subscriptions),
+    );
+    set(
+        "dexmon_live_watchdog_trips_total",
+        l.sum(|e| &e.watchdog_trips),
+    );
+    endpoint_metrics(&state);
     set(
         "dexmon_open_opportunities",
         state.hub.open_opportunities().len() as u64,
@@ -209,7 +279,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         protocol::SourceState::Down,
     ] {
         let label = format!("{candidate:?}").to_lowercase();
-        metrics::gauge!("dexmon_source_state", "source" => state.source.name, "state" => label)
+        metrics::gauge!("dexmon_source_state", "source" => state.source.name.clone(), "state" => label)
             .set(if candidate == source_state { 1.0 } else { 0.0 });
     }
     (
@@ -217,6 +287,42 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
+}
+
+/// Per-endpoint gauges, labelled `endpoint`.
+fn endpoint_metrics(state: &AppState) {
+    for e in &state.live.endpoints {
+        let name = e.status.name.clone();
+        for (metric, value) in [
+            ("dexmon_endpoint_subscriptions_total", &e.subscriptions),
+            ("dexmon_endpoint_reconnects_total", &e.reconnects),
+            ("dexmon_endpoint_watchdog_trips_total", &e.watchdog_trips),
+            ("dexmon_endpoint_received_total", &e.received),
+            ("dexmon_endpoint_delivered_total", &e.delivered),
+            ("dexmon_endpoint_races_won_total", &e.races_won),
+            ("dexmon_endpoint_races_lost_total", &e.races_lost),
+            ("dexmon_endpoint_replay_refusals_total", &e.replay_refusals),
+            ("dexmon_endpoint_checkpoint_slot", &e.checkpoint),
+        ] {
+            #[allow(clippy::cast_precision_loss)]
+            metrics::gauge!(metric, "endpoint" => name.clone())
+                .set(value.load(Ordering::Relaxed) as f64);
+        }
+        #[allow(clippy::cast_precision_loss)]
+        metrics::gauge!("dexmon_endpoint_lead_seconds_total", "endpoint" => name.clone())
+            .set(e.lead_us_total.load(Ordering::Relaxed) as f64 / 1e6);
+        let (current, _) = e.status.get();
+        for candidate in [
+            protocol::SourceState::Connected,
+            protocol::SourceState::Reconnecting,
+            protocol::SourceState::Fallback,
+            protocol::SourceState::Down,
+        ] {
+            let label = format!("{candidate:?}").to_lowercase();
+            metrics::gauge!("dexmon_endpoint_state", "endpoint" => name.clone(), "state" => label)
+                .set(if candidate == current { 1.0 } else { 0.0 });
+        }
+    }
 }
 
 async fn prices(State(state): State<AppState>) -> Json<Vec<protocol::PriceUpdate>> {
@@ -328,6 +434,51 @@ struct Stats {
     detection_latency_p50_us: Option<u64>,
     detection_latency_p99_us: Option<u64>,
     seq: Vec<(Channel, u64)>,
+    /// Each Yellowstone endpoint, with its race figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    endpoints: Vec<EndpointStatsBody>,
+}
+
+/// One endpoint in `GET /api/stats`.
+#[derive(Debug, Serialize)]
+pub struct EndpointStatsBody {
+    pub name: String,
+    pub state: protocol::SourceState,
+    /// Writes it handed on (first, or alone).
+    pub delivered: u64,
+    /// Writes two endpoints delivered: how many it had first, and how many it had later.
+    pub races_won: u64,
+    pub races_lost: u64,
+    /// Share of races it won (0..=1); absent before any race.
+    pub win_share: Option<f64>,
+    /// Mean margin of the races it won, ms.
+    pub mean_lead_ms: Option<f64>,
+    /// False once the server said it cannot replay.
+    pub replay: bool,
+    pub checkpoint_slot: u64,
+    pub reconnects: u64,
+    pub watchdog_trips: u64,
+}
+
+impl EndpointStatsBody {
+    pub fn of(e: &crate::source::endpoint::EndpointStats) -> Self {
+        let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        let (won, lost) = (load(&e.races_won), load(&e.races_lost));
+        #[allow(clippy::cast_precision_loss)]
+        Self {
+            name: e.status.name.clone(),
+            state: e.status.get().0,
+            delivered: load(&e.delivered),
+            races_won: won,
+            races_lost: lost,
+            win_share: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
+            mean_lead_ms: (won > 0).then(|| load(&e.lead_us_total) as f64 / won as f64 / 1_000.0),
+            replay: !e.replay_unsupported.load(Ordering::Relaxed),
+            checkpoint_slot: load(&e.checkpoint),
+            reconnects: load(&e.reconnects),
+            watchdog_trips: load(&e.watchdog_trips),
+        }
+    }
 }
 
 async fn stats(State(state): State<AppState>) -> Json<Stats> {
@@ -349,6 +500,12 @@ async fn stats(State(state): State<AppState>) -> Json<Stats> {
         seq: Channel::ALL
             .iter()
             .map(|c| (*c, state.hub.seq(*c)))
+            .collect(),
+        endpoints: state
+            .live
+            .endpoints
+            .iter()
+            .map(|e| EndpointStatsBody::of(e))
             .collect(),
     })
 }

@@ -80,7 +80,8 @@ pub struct Settings {
 /// What the live source follows and where from.
 #[derive(Debug, Clone)]
 pub struct LiveSettings {
-    pub grpc: source::yellowstone::YellowstoneConfig,
+    /// One or more endpoints streaming the same subscription; their updates are merged.
+    pub endpoints: Vec<source::yellowstone::YellowstoneConfig>,
     pub rpc: Option<RpcSettings>,
     pub pools: Vec<decoder::Pubkey>,
 }
@@ -91,6 +92,8 @@ pub struct RpcSettings {
     pub url: String,
     pub poll_interval: Duration,
     pub timeout: Duration,
+    /// How long polling may stand in for every stream before `/ready` answers 503.
+    pub max_fallback: Duration,
 }
 
 impl Default for Settings {
@@ -229,7 +232,7 @@ impl Settings {
             return Err(E::invalid("prices.refresh_ms", "must be at least 1").into());
         }
 
-        let live = live_settings(cli, &file, &explicit)?;
+        let live = config::live_settings(cli, &file, &explicit)?;
         if source == cli::SourceArg::Yellowstone && live.is_none() {
             return Err(E::invalid(
                 "yellowstone.endpoint",
@@ -280,110 +283,6 @@ impl Settings {
             ..Self::default()
         })
     }
-}
-
-/// The live source's settings, when an endpoint and pools are configured.
-fn live_settings(
-    cli: &cli::Cli,
-    file: &config::FileConfig,
-    explicit: &dyn Fn(&str) -> bool,
-) -> Result<Option<LiveSettings>, config::ConfigError> {
-    use config::ConfigError as E;
-    let y = &file.yellowstone;
-    let endpoint = cli.grpc_endpoint.clone().or_else(|| y.endpoint.clone());
-    let pool_texts = if cli.pools.is_empty() || !explicit("pools") {
-        if cli.pools.is_empty() {
-            file.pools.addresses.clone()
-        } else {
-            cli.pools.clone()
-        }
-    } else {
-        cli.pools.clone()
-    };
-    let mut pools = Vec::with_capacity(pool_texts.len());
-    for (i, text) in pool_texts.iter().enumerate() {
-        let key = text.trim().parse::<decoder::Pubkey>().map_err(|_| {
-            E::invalid(
-                &format!("pools.addresses[{i}]"),
-                format!("{text:?} is not a base58 pubkey"),
-            )
-        })?;
-        pools.push(key);
-    }
-    let Some(endpoint) = endpoint else {
-        return Ok(None);
-    };
-    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-        return Err(E::invalid(
-            "yellowstone.endpoint",
-            format!("{endpoint:?} must start with http:// or https://"),
-        ));
-    }
-    if pools.is_empty() {
-        return Err(E::invalid(
-            "pools.addresses",
-            "at least one pool is needed for the live source",
-        ));
-    }
-    let secs = |key: &str, v: Option<u64>, default: u64| {
-        let v = v.unwrap_or(default);
-        if v == 0 {
-            Err(E::invalid(key, "must be at least 1"))
-        } else {
-            Ok(Duration::from_secs(v))
-        }
-    };
-    let mut grpc = source::yellowstone::YellowstoneConfig::new(endpoint);
-    grpc.x_token = cli
-        .x_token
-        .clone()
-        .or_else(|| y.x_token.clone())
-        .map(auth::Token::new);
-    grpc.commitment = cli.commitment.or(y.commitment).unwrap_or(grpc.commitment);
-    grpc.watchdog = secs("yellowstone.watchdog_secs", y.watchdog_secs, 30)?;
-    grpc.connect_timeout = secs(
-        "yellowstone.connect_timeout_secs",
-        y.connect_timeout_secs,
-        10,
-    )?;
-    grpc.keepalive = secs("yellowstone.keepalive_secs", y.keepalive_secs, 10)?;
-    let mib = y.max_decoding_message_mib.unwrap_or(64);
-    if !(1..=1024).contains(&mib) {
-        return Err(E::invalid(
-            "yellowstone.max_decoding_message_mib",
-            "must be 1..=1024",
-        ));
-    }
-    grpc.max_decoding_message_size = mib * 1024 * 1024;
-    grpc.array_radius = y.array_radius.unwrap_or(2);
-    if grpc.array_radius > 16 {
-        return Err(E::invalid("yellowstone.array_radius", "must be 0..=16"));
-    }
-    let b = &y.backoff;
-    grpc.backoff = backoff::Backoff::new(
-        Duration::from_millis(b.initial_ms.unwrap_or(1_000)),
-        secs("yellowstone.backoff.cap_secs", b.cap_secs, 60)?,
-        secs(
-            "yellowstone.backoff.reset_after_secs",
-            b.reset_after_secs,
-            30,
-        )?,
-    )
-    .map_err(|e| E::invalid("yellowstone.backoff", e.to_string()))?;
-    let rpc = match cli.rpc_url.clone().or_else(|| file.rpc.url.clone()) {
-        None => None,
-        Some(url) => {
-            if reqwest::Url::parse(&url).is_err() {
-                return Err(E::invalid("rpc.url", "not a URL"));
-            }
-            Some(RpcSettings {
-                url,
-                poll_interval: secs("rpc.poll_interval_secs", file.rpc.poll_interval_secs, 5)?,
-                timeout: secs("rpc.timeout_secs", file.rpc.timeout_secs, 10)?,
-            })
-        }
-    };
-    Ok(Some(LiveSettings { grpc, rpc, pools }))
 }
 
 /// Runs the monitor until Ctrl-C or SIGTERM.
@@ -519,7 +418,14 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let hub = Arc::new(hub::Hub::with_history(65_536, settings.history));
     let queue = Arc::new(source::CoalescingQueue::new(settings.queue_capacity));
-    let live_stats = Arc::new(source::yellowstone::LiveStats::default());
+    let live_stats = Arc::new(match (&settings.source, &settings.live) {
+        (cli::SourceArg::Yellowstone, Some(live)) => {
+            source::yellowstone::LiveStats::with_endpoints(
+                live.endpoints.iter().map(|e| e.name.clone()),
+            )
+        }
+        _ => source::yellowstone::LiveStats::default(),
+    });
 
     // Source. A replay hands the pipeline its recorded batches directly; the others go
     // through the coalescing queue.
@@ -577,13 +483,24 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                 }),
             };
             let status = Arc::new(source::SourceStatus::new("yellowstone"));
+            // Not connected until an endpoint subscribes (readiness must not see a stream
+            // that does not exist yet).
+            status.set(
+                protocol::SourceState::Reconnecting,
+                Some("connecting".into()),
+            );
             let ctx = source::yellowstone::LiveContext {
                 queue: queue.clone(),
                 status: status.clone(),
                 stats: live_stats.clone(),
                 stop: stop_rx.clone(),
             };
-            let task = tokio::spawn(source::yellowstone::run(live.grpc, rpc, live.pools, ctx));
+            let task = tokio::spawn(source::yellowstone::run(
+                live.endpoints,
+                rpc,
+                live.pools,
+                ctx,
+            ));
             (status, task)
         }
     };
@@ -655,6 +572,11 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         ws: ws_ctx,
         metrics,
         stale_after: settings.stale_after,
+        max_fallback: settings
+            .live
+            .as_ref()
+            .and_then(|l| l.rpc.as_ref())
+            .map(|r| r.max_fallback),
     };
     let bench_task = (settings.bench_publish.0 > 0).then(|| {
         tokio::spawn(bench::run(

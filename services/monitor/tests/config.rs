@@ -70,13 +70,16 @@ fn the_file_fills_what_flags_do_not_say() {
     assert_eq!(s.queue_capacity, 1234);
     let live = s.live.unwrap();
     assert_eq!(live.pools.len(), 2);
-    assert_eq!(live.grpc.watchdog, Duration::from_secs(12));
+    assert_eq!(live.endpoints[0].watchdog, Duration::from_secs(12));
     assert_eq!(
-        live.grpc.commitment,
+        live.endpoints[0].commitment,
         monitor::source::yellowstone::Commitment::Confirmed
     );
-    assert_eq!(live.grpc.max_decoding_message_size, 64 * 1024 * 1024);
-    assert!(format!("{:?}", live.grpc.x_token).contains("redacted"));
+    assert_eq!(
+        live.endpoints[0].max_decoding_message_size,
+        64 * 1024 * 1024
+    );
+    assert!(format!("{:?}", live.endpoints[0].x_token).contains("redacted"));
     assert_eq!(live.rpc.unwrap().poll_interval, Duration::from_secs(7));
     assert!((s.prices.min_move - 0.0005).abs() < 1e-12);
     assert_eq!(s.prices.refresh_us, 250_000);
@@ -103,9 +106,111 @@ fn flags_override_the_file() {
     let live = s.live.unwrap();
     assert_eq!(live.pools.len(), 1);
     assert_eq!(
-        live.grpc.commitment,
+        live.endpoints[0].commitment,
         monitor::source::yellowstone::Commitment::Finalized
     );
+}
+
+const TWO_PROVIDERS: &str = r#"
+source = "yellowstone"
+
+[[yellowstone]]
+name = "vendor-a"
+endpoint = "https://a.example.com"
+x_token_env = "PATH"
+
+[[yellowstone]]
+endpoint = "https://b.example.com:10000"
+x_token = "b-token"
+unauthorized_retry_secs = 60
+replay = false
+backoff = { initial_ms = 200, cap_secs = 5 }
+
+[rpc]
+url = "https://rpc.example.com"
+max_fallback_secs = 30
+
+[pools]
+addresses = ["58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2"]
+"#;
+
+/// `[[yellowstone]]` gives several endpoints, each with its own name, token, backoff and
+/// replay setting; the single-endpoint flags cannot silently hand one vendor's token to all.
+#[test]
+fn several_endpoints_each_with_their_own_settings() {
+    // Setting a variable needs `unsafe` (forbidden here), so a variable every process has
+    // stands in for the vendor's token variable.
+    let path_var = std::env::var("PATH").unwrap();
+    let path = write_config("two", TWO_PROVIDERS);
+    let s = load(&["--config", path.to_str().unwrap()]).unwrap();
+    let live = s.live.unwrap();
+    let names: Vec<&str> = live.endpoints.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["vendor-a", "b.example.com:10000"]);
+    assert_eq!(
+        live.endpoints[0].x_token.as_ref().unwrap().expose(),
+        path_var
+    );
+    assert_eq!(
+        live.endpoints[1].x_token.as_ref().unwrap().expose(),
+        "b-token"
+    );
+    assert!(live.endpoints[0].replay && !live.endpoints[1].replay);
+    assert_eq!(
+        live.endpoints[1].unauthorized_retry,
+        Duration::from_secs(60)
+    );
+    assert_eq!(
+        live.endpoints[0].unauthorized_retry,
+        Duration::from_secs(300)
+    );
+    assert_eq!(
+        live.endpoints[1].backoff.ceiling(),
+        Duration::from_millis(200)
+    );
+    assert_eq!(live.rpc.unwrap().max_fallback, Duration::from_secs(30));
+
+    let err = load(&["--config", path.to_str().unwrap(), "--x-token", "t"]).unwrap_err();
+    assert!(error_text(&err).contains("x_token"), "{}", error_text(&err));
+    // The flag endpoint replaces the file's list: one endpoint, which may take the flag token.
+    let one = load(&[
+        "--config",
+        path.to_str().unwrap(),
+        "--grpc-endpoint",
+        "http://127.0.0.1:1",
+        "--x-token",
+        "t",
+    ])
+    .unwrap();
+    assert_eq!(one.live.unwrap().endpoints.len(), 1);
+
+    for (i, (text, key)) in [
+        (
+            TWO_PROVIDERS.replace("unauthorized_retry_secs = 60", "commitment = \"finalized\""),
+            "same commitment",
+        ),
+        (
+            TWO_PROVIDERS.replace("x_token = \"b-token\"", "name = \"vendor-a\""),
+            "yellowstone[1].name",
+        ),
+        (
+            TWO_PROVIDERS.replace(
+                "x_token_env = \"PATH\"",
+                "x_token_env = \"DEXMON_TEST_UNSET_TOKEN\"",
+            ),
+            "yellowstone[0].x_token_env",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let path = write_config(&format!("two-bad{i}"), text);
+        let err = load(&["--config", path.to_str().unwrap()]).unwrap_err();
+        assert!(
+            error_text(&err).contains(key),
+            "case {i}: {}",
+            error_text(&err)
+        );
+    }
 }
 
 #[test]

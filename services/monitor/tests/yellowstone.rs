@@ -10,57 +10,15 @@ use std::time::Duration;
 
 use decoder::{DecodedAccount, Pubkey, decode_account};
 use monitor::backoff::Backoff;
-use monitor::source::yellowstone::YellowstoneConfig;
-use monitor::{LiveSettings, RpcSettings, Running, Settings};
 use protocol::SourceState;
-use support::geyser::{Account, GeyserServerHandle, RpcStub, fixture_accounts, fixture_pools};
+use support::geyser::{
+    Account, Generation, GeyserServerHandle, RpcStub, fixture_accounts, fixture_pools,
+};
+use support::live::{
+    a_vault, assert_streaming_and_ready, eventually, grpc, live_settings, prices, ready,
+    vault_write,
+};
 use support::start;
-
-fn live_settings(grpc: &str, rpc: Option<String>, pools: Vec<Pubkey>) -> Settings {
-    let mut config = YellowstoneConfig::new(grpc);
-    config.backoff = Backoff::new(
-        Duration::from_millis(50),
-        Duration::from_millis(200),
-        Duration::from_secs(60),
-    )
-    .unwrap();
-    config.x_token = Some(monitor::auth::Token::new("test-token"));
-    Settings {
-        source: monitor::cli::SourceArg::Yellowstone,
-        live: Some(LiveSettings {
-            grpc: config,
-            rpc: rpc.map(|url| RpcSettings {
-                url,
-                poll_interval: Duration::from_millis(200),
-                timeout: Duration::from_secs(5),
-            }),
-            pools,
-        }),
-        health_interval: Duration::from_millis(200),
-        ..Settings::default()
-    }
-}
-
-/// Polls `check` every 20 ms until it holds; panics with `what` after `secs`.
-async fn eventually(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn prices(server: &Running) -> Vec<serde_json::Value> {
-    reqwest::get(format!("http://{}/api/prices", server.addr))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
 
 /// Everything a pool needs, from its own bytes: vaults, mints and (for Orca) arrays.
 fn needs_of(pool: &Account) -> Vec<Pubkey> {
@@ -195,13 +153,6 @@ async fn the_subscription_follows_each_pool_and_prices_come_out() {
     server.wait().await.unwrap();
 }
 
-/// A vault written once per slot, with the slot in its amount, to check what arrives.
-fn vault_write(vault: &Account, slot: u64) -> Vec<u8> {
-    let mut data = vault.data.clone();
-    data[64..72].copy_from_slice(&slot.to_le_bytes());
-    data
-}
-
 /// Killing the server mid-stream: the client reconnects, resumes with `from_slot` at the last
 /// delivered slot, and every write made while it was gone arrives exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -291,10 +242,13 @@ async fn a_silent_stream_trips_the_watchdog() {
     let geyser = GeyserServerHandle::start();
     geyser.shared.silent.store(true, Ordering::Relaxed);
     let mut settings = live_settings(&geyser.endpoint(), None, fixture_pools(&accounts));
-    settings.live.as_mut().unwrap().grpc.watchdog = Duration::from_millis(500);
+    grpc(&mut settings).watchdog = Duration::from_millis(500);
     let server = start(settings).await;
     eventually("watchdog trips", 10, || {
-        server.live.watchdog_trips.load(Ordering::Relaxed) >= 1
+        server.live.endpoints[0]
+            .watchdog_trips
+            .load(Ordering::Relaxed)
+            >= 1
     })
     .await;
     eventually("and it subscribes again", 10, || {
@@ -319,7 +273,12 @@ async fn server_pings_are_answered() {
         geyser.shared.ping_replies.load(Ordering::Relaxed) >= 1
     })
     .await;
-    assert_eq!(server.live.pings_answered.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        server.live.endpoints[0]
+            .pings_answered
+            .load(Ordering::Relaxed),
+        1
+    );
     assert_eq!(
         geyser.shared.subscribed_accounts().len(),
         pools.len(),
@@ -423,7 +382,7 @@ async fn an_outage_falls_back_to_rpc_polling_and_streaming_resumes() {
     let mut geyser = GeyserServerHandle::start();
     let mut settings = live_settings(&geyser.endpoint(), Some(rpc.url()), pools);
     // A long backoff, so the outage lasts several polls.
-    settings.live.as_mut().unwrap().grpc.backoff = Backoff::new(
+    grpc(&mut settings).backoff = Backoff::new(
         Duration::from_secs(2),
         Duration::from_secs(2),
         Duration::from_secs(60),
@@ -435,7 +394,13 @@ async fn an_outage_falls_back_to_rpc_polling_and_streaming_resumes() {
             || geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
     })
     .await;
-    let priced_before = prices(&server).await.len();
+    // The snapshot's accounts go through the pipeline on their own time.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut priced_before = prices(&server).await.len();
+    while priced_before < 3 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        priced_before = prices(&server).await.len();
+    }
     assert!(
         priced_before >= 3,
         "the snapshot prices pools: {priced_before}"
@@ -498,6 +463,330 @@ async fn an_outage_falls_back_to_rpc_polling_and_streaming_resumes() {
         server.live.fallback_polls.load(Ordering::Relaxed),
         polls,
         "polling stopped"
+    );
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// A server without replay (`replay_stored_slots = 0`) answers every `from_slot` with
+/// INTERNAL "from_slot is not supported". The state is re-read over RPC, the stream starts
+/// fresh, and the endpoint is not asked to replay again: the next reconnect is fresh too,
+/// and re-reads again because nothing else covered the gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_replay_is_reread_and_never_asked_again() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let vault = a_vault(&accounts);
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let mut geyser = GeyserServerHandle::start();
+    geyser.shared.set_generation(Generation::NoReplay);
+    let server = start(live_settings(
+        &geyser.endpoint(),
+        Some(rpc.url()),
+        fixture_pools(&accounts),
+    ))
+    .await;
+    eventually("subscribed", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    geyser
+        .shared
+        .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
+    eventually("stream delivers", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 300_000_010
+    })
+    .await;
+
+    // First outage: it asks to resume, is refused, re-reads, subscribes fresh.
+    geyser.kill();
+    rpc.slot.store(300_000_020, Ordering::Relaxed);
+    geyser.restart();
+    eventually("re-read after the refusal", 15, || {
+        server.live.resnapshots.load(Ordering::Relaxed) >= 2
+    })
+    .await;
+    eventually("fresh subscription", 15, || {
+        geyser.shared.subscribe_requests().len() >= 3
+    })
+    .await;
+    let endpoint = &server.live.endpoints[0];
+    assert!(endpoint.replay_unsupported.load(Ordering::Relaxed));
+    assert_streaming_and_ready(&server).await;
+
+    // Second outage: no from_slot this time, and the gap is re-read again.
+    geyser.kill();
+    rpc.slot.store(300_000_030, Ordering::Relaxed);
+    geyser.restart();
+    eventually("re-read after the second outage", 15, || {
+        server.live.resnapshots.load(Ordering::Relaxed) >= 3
+    })
+    .await;
+    let from_slots: Vec<_> = geyser
+        .shared
+        .subscribe_requests()
+        .iter()
+        .map(|r| r.from_slot)
+        .collect();
+    assert_eq!(
+        from_slots,
+        vec![None, Some(300_000_010), None, None],
+        "asked to replay once only"
+    );
+    assert_eq!(endpoint.replay_refusals.load(Ordering::Relaxed), 1);
+    eventually("the re-read state arrives", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) >= 300_000_030
+    })
+    .await;
+    assert_streaming_and_ready(&server).await;
+    let stats: serde_json::Value = reqwest::get(format!("http://{}/api/stats", server.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["endpoints"][0]["replay"], false, "{stats}");
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// A gap beyond the replay window, as `generation` words it: re-read over RPC, subscribe
+/// fresh, and keep asking to replay next time (the server can, just not that far back).
+async fn a_gap_beyond_the_window_is_reread(generation: Generation) {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let vault = a_vault(&accounts);
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let mut geyser = GeyserServerHandle::start();
+    geyser.shared.set_generation(generation);
+    let server = start(live_settings(
+        &geyser.endpoint(),
+        Some(rpc.url()),
+        fixture_pools(&accounts),
+    ))
+    .await;
+    eventually("subscribed", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    geyser
+        .shared
+        .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
+    eventually("stream delivers", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) == 300_000_010
+    })
+    .await;
+
+    geyser.kill();
+    geyser
+        .shared
+        .replay_floor
+        .store(300_000_500, Ordering::Relaxed);
+    rpc.slot.store(300_000_600, Ordering::Relaxed);
+    geyser.restart();
+    eventually("re-read after the refusal", 15, || {
+        server.live.resnapshots.load(Ordering::Relaxed) >= 2
+    })
+    .await;
+    eventually("the re-read state arrives", 10, || {
+        server.live.last_delivered_slot.load(Ordering::Relaxed) >= 300_000_600
+    })
+    .await;
+    assert_streaming_and_ready(&server).await;
+    let endpoint = &server.live.endpoints[0];
+    assert_eq!(endpoint.replay_refusals.load(Ordering::Relaxed), 1);
+    assert!(!endpoint.replay_unsupported.load(Ordering::Relaxed));
+
+    // Streaming again: the next outage resumes, inside the window.
+    geyser.shared.publish_slot(300_000_700);
+    eventually("checkpoint advances", 10, || {
+        endpoint.checkpoint.load(Ordering::Relaxed) == 300_000_700
+    })
+    .await;
+    geyser.kill();
+    geyser.restart();
+    eventually("resumed", 15, || {
+        geyser.shared.subscribe_requests().last().unwrap().from_slot == Some(300_000_700)
+    })
+    .await;
+    assert_streaming_and_ready(&server).await;
+    let from_slots: Vec<_> = geyser
+        .shared
+        .subscribe_requests()
+        .iter()
+        .map(|r| r.from_slot)
+        .collect();
+    assert_eq!(
+        from_slots,
+        vec![None, Some(300_000_010), None, Some(300_000_700)]
+    );
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// Servers before 12.3 / 13.1: INTERNAL "broadcast from N is not available, last available: M".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_internal_gap_answer_is_reread_and_streams_fresh() {
+    a_gap_beyond_the_window_is_reread(Generation::InternalGap).await;
+}
+
+/// 12.3 / 13.1 and later: OUT_OF_RANGE with the same text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_range_gap_answer_is_reread_and_streams_fresh() {
+    a_gap_beyond_the_window_is_reread(Generation::OutOfRangeGap).await;
+}
+
+/// A refused `x-token` is `down: unauthorized`, not ready, and retried after the slow
+/// delay, not at the backoff's pace; once the server accepts it, streaming resumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_is_down_unauthorized_and_retried_slowly() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let geyser = GeyserServerHandle::start();
+    *geyser.shared.x_token.lock().unwrap() = Some("the-right-token".into());
+    let mut settings = live_settings(
+        &geyser.endpoint(),
+        Some(rpc.url()),
+        fixture_pools(&accounts),
+    );
+    grpc(&mut settings).unauthorized_retry = Duration::from_secs(3);
+    let server = start(settings).await;
+    eventually("refused", 10, || server.live.endpoints[0].unauthorized()).await;
+    let (status, body) = ready(&server).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["reason"].as_str().unwrap().contains("unauthorized"),
+        "{body}"
+    );
+    assert_eq!(body["endpoints"][0]["state"], "down", "{body}");
+    let (_, reason) = server.live.endpoints[0].status.get();
+    assert!(
+        reason.as_deref().unwrap().starts_with("unauthorized"),
+        "{reason:?}"
+    );
+
+    // The operator fixes the token on their side; the slow retry picks it up.
+    *geyser.shared.x_token.lock().unwrap() = Some("test-token".into());
+    assert_streaming_and_ready(&server).await;
+    assert_eq!(
+        geyser.shared.refused.load(Ordering::Relaxed),
+        1,
+        "one refused attempt, not a loop at the 50 ms backoff"
+    );
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// RPC polling standing in for the stream longer than `max_fallback` makes `/ready` 503;
+/// the stream coming back makes it 200 again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_fallback_is_not_ready() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let mut geyser = GeyserServerHandle::start();
+    let mut settings = live_settings(
+        &geyser.endpoint(),
+        Some(rpc.url()),
+        fixture_pools(&accounts),
+    );
+    settings
+        .live
+        .as_mut()
+        .unwrap()
+        .rpc
+        .as_mut()
+        .unwrap()
+        .max_fallback = Duration::from_secs(1);
+    let server = start(settings).await;
+    assert_streaming_and_ready(&server).await;
+    geyser.kill();
+    eventually("fallback", 10, || {
+        server.source.get().0 == SourceState::Fallback
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let body = loop {
+        let (status, body) = ready(&server).await;
+        if status == 503 {
+            break body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still ready: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        body["reason"].as_str().unwrap().contains("RPC polling"),
+        "{body}"
+    );
+    assert!(body["fallback_secs"].as_u64().unwrap() >= 1, "{body}");
+    geyser.restart();
+    assert_streaming_and_ready(&server).await;
+    server.stop();
+    server.wait().await.unwrap();
+}
+
+/// Pools quiet for longer than the replay window: slots keep ticking, so the checkpoint is
+/// recent and a reconnect resumes inside the window, with no refusal and no RPC re-read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quiet_pool_resumes_from_the_slot_checkpoint() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let vault = a_vault(&accounts);
+    let rpc = RpcStub::start(&accounts, 300_000_000).await;
+    let mut geyser = GeyserServerHandle::start();
+    let server = start(live_settings(
+        &geyser.endpoint(),
+        Some(rpc.url()),
+        fixture_pools(&accounts),
+    ))
+    .await;
+    eventually("subscribed", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    geyser
+        .shared
+        .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
+    // 300 slots (two minutes of chain) without a write to any followed account.
+    for slot in 300_000_011..=300_000_310 {
+        geyser.shared.publish_slot(slot);
+    }
+    let endpoint = &server.live.endpoints[0];
+    eventually("checkpoint at the last slot", 10, || {
+        endpoint.checkpoint.load(Ordering::Relaxed) == 300_000_310
+    })
+    .await;
+    // The server keeps the last 150 slots.
+    geyser
+        .shared
+        .replay_floor
+        .store(300_000_160, Ordering::Relaxed);
+    geyser.kill();
+    geyser.restart();
+    eventually("resubscribed", 15, || {
+        geyser.shared.subscribe_requests().len() >= 2
+    })
+    .await;
+    assert_eq!(
+        geyser.shared.subscribe_requests()[1].from_slot,
+        Some(300_000_310),
+        "resumes from the slot checkpoint, not from the last write (300_000_010)"
+    );
+    assert_streaming_and_ready(&server).await;
+    assert_eq!(endpoint.replay_refusals.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        server.live.resnapshots.load(Ordering::Relaxed),
+        1,
+        "only the initial snapshot"
     );
     server.stop();
     server.wait().await.unwrap();

@@ -5,6 +5,9 @@
 //! - [`replay`]: plays back a file written by `--record`, at any speed.
 //! - [`yellowstone`]: Yellowstone gRPC, with RPC snapshots and polling ([`rpc`]) as fallback.
 
+pub mod answer;
+pub mod endpoint;
+pub mod merge;
 pub mod queue;
 pub mod replay;
 pub mod rpc;
@@ -20,16 +23,16 @@ pub use queue::CoalescingQueue;
 /// The running source's connection state, for `/ready`, `/metrics` and health reports.
 #[derive(Debug)]
 pub struct SourceStatus {
-    pub name: &'static str,
+    pub name: String,
     state: std::sync::Mutex<(protocol::SourceState, Option<String>)>,
     pub reconnects: std::sync::atomic::AtomicU64,
 }
 
 impl SourceStatus {
     /// A source that starts connected (the simulator and replay need no network).
-    pub fn new(name: &'static str) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             state: std::sync::Mutex::new((protocol::SourceState::Connected, None)),
             reconnects: std::sync::atomic::AtomicU64::new(0),
         }

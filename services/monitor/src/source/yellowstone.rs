@@ -1,42 +1,40 @@
-//! The live source: a Yellowstone (Geyser) gRPC stream, with an RPC snapshot at start and
-//! RPC polling while the stream is down.
+//! The live source: one or more Yellowstone (Geyser) gRPC endpoints streaming the same
+//! subscription, merged by freshness, with an RPC snapshot at start and RPC polling while
+//! every endpoint is down.
 //!
 //! # Flow
 //! ```text
-//! start ─▶ RPC snapshot (pools ▸ vaults, mints, configs, arrays) ─▶ subscribe ─▶ stream ─┐
-//!             ▲                                                                      │
-//!             │ OutOfRange / replay unsupported                   error, EOF, 30 s silence
-//!             └──────────────── backoff wait, polling RPC every 5 s ◀──────────────────┘
-//!                                  then subscribe again with from_slot = last delivered slot
+//! start ─▶ RPC snapshot (pools ▸ vaults, mints, configs, arrays) ─▶ one task per endpoint
+//!
+//! endpoint: subscribe (from_slot = its slot checkpoint) ─▶ stream ─▶ error, EOF, watchdog
+//!              ▲   cannot replay: fresh at once │ refused token: down, slow retry │ else backoff
+//!              └────────────────────────────────┴─────────────────────────────────┘
+//!
+//! endpoints ──▶ merge (newest slot wins; first arrival wins a tie; race figures) ──▶ queue
+//!     none streaming ─▶ poll RPC every 5 s; a fresh subscription after that ─▶ RPC re-read
 //! ```
 //!
-//! - Every account update goes through [`Freshness`] (deduplicate by (pubkey, slot,
-//!   write_version), never older over newer) into the never-blocking
-//!   [`super::CoalescingQueue`]; the reader never waits on the pipeline.
+//! - The merge ([`Merge`]) hands on each write once, never older over newer, into the
+//!   never-blocking [`super::CoalescingQueue`].
 //! - Pool updates go through the [`Watchlist`]; when a pool's price leaves its array window
-//!   the subscription is replaced (a new request replaces the whole filter set).
-//! - Server pings are answered; 30 s without any message is a dead stream.
+//!   every endpoint's subscription is replaced (a new request replaces the whole filter set).
+//! - Endpoints ([`endpoint`](super::endpoint)) answer pings, watch for silence and keep their
+//!   own resume checkpoint, backoff and state.
 //! - The `x-token` is a [`Token`], which never prints.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use decoder::Pubkey;
-use futures::{SinkExt as _, StreamExt as _};
 use protocol::SourceState;
-use tokio::sync::watch;
-use yellowstone_grpc_client::{GeyserGrpcClient, GeyserGrpcClientError};
-use yellowstone_grpc_proto::geyser::subscribe_update::UpdateOneof;
-use yellowstone_grpc_proto::geyser::{
-    CommitmentLevel, SubscribeRequest, SubscribeRequestFilterAccounts, SubscribeRequestFilterSlots,
-    SubscribeRequestPing, SubscribeUpdateAccount,
-};
-use yellowstone_grpc_proto::tonic::transport::ClientTlsConfig;
-use yellowstone_grpc_proto::tonic::{Code, Status};
+use tokio::sync::{mpsc, watch};
+use yellowstone_grpc_proto::geyser::{CommitmentLevel, SubscribeRequest, SubscribeUpdateAccount};
+use yellowstone_grpc_proto::tonic::Status;
 
+use super::endpoint::{self, Endpoint, EndpointStats, Event};
+use super::merge::{Admission, Merge, Origin};
 use super::rpc::{RpcClient, RpcError, snapshot};
 use super::watch::Watchlist;
 use super::{AccountUpdate, CoalescingQueue, SourceKind, SourceStatus};
@@ -58,7 +56,7 @@ pub enum Commitment {
 }
 
 impl Commitment {
-    fn level(self) -> CommitmentLevel {
+    pub(crate) fn level(self) -> CommitmentLevel {
         match self {
             Self::Processed => CommitmentLevel::Processed,
             Self::Confirmed => CommitmentLevel::Confirmed,
@@ -67,9 +65,11 @@ impl Commitment {
     }
 }
 
-/// How to reach and follow the gRPC endpoint.
+/// How to reach and follow one gRPC endpoint.
 #[derive(Debug, Clone)]
 pub struct YellowstoneConfig {
+    /// Shown in health, `/ready`, `/metrics` and `/api/stats`.
+    pub name: String,
     /// `http://` or `https://` (TLS with the system's and webpki roots).
     pub endpoint: String,
     pub x_token: Option<Token>,
@@ -84,13 +84,21 @@ pub struct YellowstoneConfig {
     pub backoff: Backoff,
     /// Tick or bin arrays followed on each side of a concentrated pool's price.
     pub array_radius: u32,
+    /// Ask for `from_slot` on reconnect. Off for servers that ignore it silently (geyser
+    /// before 3.2 / 4.2); servers that refuse it are recognized without this.
+    pub replay: bool,
+    /// Wait after a refused `x-token`: retrying faster cannot help and may get the
+    /// address blocked.
+    pub unauthorized_retry: Duration,
 }
 
 impl YellowstoneConfig {
     /// The production defaults for `endpoint`.
     pub fn new(endpoint: impl Into<String>) -> Self {
+        let endpoint = endpoint.into();
         Self {
-            endpoint: endpoint.into(),
+            name: default_name(&endpoint),
+            endpoint,
             x_token: None,
             commitment: Commitment::Processed,
             watchdog: Duration::from_secs(30),
@@ -99,8 +107,25 @@ impl YellowstoneConfig {
             max_decoding_message_size: 64 * 1024 * 1024,
             backoff: Backoff::upstream(),
             array_radius: 2,
+            replay: true,
+            unauthorized_retry: Duration::from_secs(300),
         }
     }
+}
+
+/// An endpoint's name when none is given: its host and port (never its path or query,
+/// which may carry a key).
+pub fn default_name(endpoint: &str) -> String {
+    reqwest::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| {
+            let host = u.host_str()?.to_owned();
+            Some(match u.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host,
+            })
+        })
+        .unwrap_or_else(|| "yellowstone".to_owned())
 }
 
 /// RPC use by the live source.
@@ -111,57 +136,51 @@ pub struct RpcFallback {
     pub poll_interval: Duration,
 }
 
-/// What the live source has done, for metrics, health and tests.
+/// What the live source has done, for metrics, health and tests. Per-endpoint figures are
+/// in `endpoints`, in configuration order.
 #[derive(Debug, Default)]
 pub struct LiveStats {
+    /// Updates handed to the pipeline (after merging).
     pub account_updates: AtomicU64,
+    /// The same write again: replays after a resume, and the slower streams' copies.
     pub duplicates: AtomicU64,
     pub older_ignored: AtomicU64,
     pub slots: AtomicU64,
-    pub pings_answered: AtomicU64,
-    pub subscriptions: AtomicU64,
-    pub watchdog_trips: AtomicU64,
     pub resnapshots: AtomicU64,
     pub fallback_polls: AtomicU64,
     pub rpc_failures: AtomicU64,
     pub malformed_updates: AtomicU64,
     /// The newest slot whose account updates were handed to the pipeline.
     pub last_delivered_slot: AtomicU64,
+    /// When RPC polling began standing in for every stream ([`monotonic_us`]); 0 when not.
+    pub fallback_since_us: AtomicU64,
+    pub endpoints: Vec<Arc<EndpointStats>>,
 }
 
-/// Whether an update should be delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    Fresh,
-    /// Same (slot, write_version) as already delivered: a replay after resume.
-    Duplicate,
-    /// Older than what was already delivered.
-    Older,
-}
-
-/// The newest (slot, write_version) delivered per account.
-#[derive(Debug, Default)]
-pub struct Freshness {
-    newest: HashMap<Pubkey, (u64, u64)>,
-}
-
-impl Freshness {
-    /// Admits an update only when it is strictly newer than the last delivered one.
-    /// RPC reads carry no write version and count as the start of their slot.
-    pub fn admit(&mut self, pubkey: Pubkey, slot: u64, write_version: Option<u64>) -> Admission {
-        let position = (slot, write_version.unwrap_or(0));
-        match self.newest.get_mut(&pubkey) {
-            Some(newest) if position == *newest => Admission::Duplicate,
-            Some(newest) if position < *newest => Admission::Older,
-            Some(newest) => {
-                *newest = position;
-                Admission::Fresh
-            }
-            None => {
-                self.newest.insert(pubkey, position);
-                Admission::Fresh
-            }
+impl LiveStats {
+    /// Stats for endpoints named `names`, in that order.
+    pub fn with_endpoints<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            endpoints: names
+                .into_iter()
+                .map(|n| Arc::new(EndpointStats::new(n)))
+                .collect(),
+            ..Self::default()
         }
+    }
+
+    /// A per-endpoint counter summed over the endpoints.
+    pub fn sum(&self, counter: impl Fn(&EndpointStats) -> &AtomicU64) -> u64 {
+        self.endpoints
+            .iter()
+            .map(|e| counter(e).load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// How long RPC polling has stood in for the streams, if it does now.
+    pub fn fallback_for(&self) -> Option<Duration> {
+        let since = self.fallback_since_us.load(Ordering::Relaxed);
+        (since > 0).then(|| Duration::from_micros(monotonic_us().saturating_sub(since)))
     }
 }
 
@@ -182,109 +201,257 @@ pub enum StreamEnd {
     Send(String),
 }
 
-impl StreamEnd {
-    /// The server cannot replay from the requested slot: a fresh RPC snapshot is needed.
-    pub fn needs_snapshot(&self) -> bool {
-        let status = match self {
-            Self::Subscribe(s) | Self::Status(s) => s,
-            _ => return false,
-        };
-        match status.code() {
-            Code::OutOfRange => true,
-            Code::Unimplemented | Code::InvalidArgument | Code::FailedPrecondition => {
-                let message = status.message().to_ascii_lowercase();
-                message.contains("from_slot") || message.contains("replay")
-            }
-            _ => false,
-        }
-    }
-}
-
 /// Everything the live source shares with the rest of the service.
 #[derive(Debug, Clone)]
 pub struct LiveContext {
     pub queue: Arc<CoalescingQueue>,
+    /// The source as a whole: connected while any endpoint streams.
     pub status: Arc<SourceStatus>,
     pub stats: Arc<LiveStats>,
     pub stop: watch::Receiver<bool>,
 }
 
-/// The live source's state between streams.
+/// The live source: the endpoints' merged streams, the RPC snapshot and the fallback.
 struct Live {
-    config: YellowstoneConfig,
     rpc: Option<RpcFallback>,
     ctx: LiveContext,
+    commitment: Commitment,
     watch: Watchlist,
-    freshness: Freshness,
-    /// Slot to resume from; `None` until something was delivered or after a re-snapshot.
-    resume_from: Option<u64>,
-    rng: rand::rngs::StdRng,
+    merge: Merge,
+    filters: watch::Sender<SubscribeRequest>,
+    /// No stream covered the time since the last one went down: a fresh subscription
+    /// needs the state re-read over RPC.
+    gap: bool,
+    /// Which endpoints stream, as their events tell (their state may already be ahead).
+    streaming: Vec<bool>,
+    next_poll: Option<tokio::time::Instant>,
 }
 
-/// Runs the live source until `stop`.
+/// Runs the live source, one task per endpoint, until `stop`. `endpoints` share the
+/// commitment and array radius of the first (configuration checks they agree).
 pub async fn run(
-    config: YellowstoneConfig,
+    endpoints: Vec<YellowstoneConfig>,
     rpc: Option<RpcFallback>,
     pools: Vec<Pubkey>,
     ctx: LiveContext,
 ) {
-    use rand::SeedableRng as _;
-    let watch = Watchlist::new(pools, config.array_radius);
+    let Some(first) = endpoints.first() else {
+        ctx.status
+            .set(SourceState::Down, Some("no endpoint configured".into()));
+        return;
+    };
+    let commitment = first.commitment;
+    let watch = Watchlist::new(pools, first.array_radius);
+    let (filters, _) = watch::channel(endpoint::filters(watch.accounts(), commitment));
     let mut live = Live {
-        config,
         rpc,
         ctx,
+        commitment,
         watch,
-        freshness: Freshness::default(),
-        resume_from: None,
-        rng: rand::rngs::StdRng::from_os_rng(),
+        merge: Merge::default(),
+        filters,
+        gap: false,
+        streaming: vec![false; endpoints.len()],
+        next_poll: None,
     };
-    live.run().await;
+    for config in &endpoints {
+        tracing::info!(
+            endpoint = %config.name,
+            url = %config.endpoint,
+            x_token = config.x_token.is_some(),
+            replay = config.replay,
+            "Yellowstone endpoint"
+        );
+    }
+    tracing::info!(
+        endpoints = endpoints.len(),
+        commitment = ?commitment,
+        pools = live.watch.pools().len(),
+        rpc = live.rpc.as_ref().map(|r| r.client.shown_url()),
+        "source: Yellowstone gRPC"
+    );
+    live.ctx
+        .status
+        .set(SourceState::Reconnecting, Some("connecting".into()));
+    if live.rpc.is_some() {
+        // Before subscribing: the pools' bytes name the accounts they need.
+        live.resnapshot("initial snapshot").await;
+    }
+    let (events_tx, events) = mpsc::channel(4_096);
+    let tasks: Vec<_> = endpoints
+        .into_iter()
+        .enumerate()
+        .map(|(index, config)| {
+            let stats = live
+                .ctx
+                .stats
+                .endpoints
+                .get(index)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(EndpointStats::new(config.name.clone())));
+            tokio::spawn(endpoint::run(Endpoint {
+                index,
+                config,
+                stats,
+                filters: live.filters.subscribe(),
+                events: events_tx.clone(),
+                stop: live.ctx.stop.clone(),
+            }))
+        })
+        .collect();
+    drop(events_tx);
+    live.run(events).await;
+    for task in tasks {
+        let _ = task.await;
+    }
+    live.ctx
+        .status
+        .set(SourceState::Down, Some("stopped".into()));
 }
 
 impl Live {
-    fn stopped(&self) -> bool {
-        *self.ctx.stop.borrow()
+    async fn run(&mut self, mut events: mpsc::Receiver<Event>) {
+        let mut stop = self.ctx.stop.clone();
+        loop {
+            let poll_at = self.next_poll;
+            let poll = async move {
+                match poll_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            enum Next {
+                Stop,
+                Event(Option<Event>),
+                Poll,
+            }
+            let next = tokio::select! {
+                stopped = stop.wait_for(|s| *s) => {
+                    drop(stopped);
+                    Next::Stop
+                }
+                event = events.recv() => Next::Event(event),
+                () = poll => Next::Poll,
+            };
+            match next {
+                Next::Stop | Next::Event(None) => return,
+                Next::Event(Some(event)) => self.handle(event).await,
+                Next::Poll => {
+                    if let Some(rpc) = self.rpc.clone() {
+                        self.poll(&rpc).await;
+                        self.next_poll = Some(tokio::time::Instant::now() + rpc.poll_interval);
+                    }
+                }
+            }
+        }
     }
 
-    async fn run(&mut self) {
-        tracing::info!(
-            endpoint = %self.config.endpoint,
-            x_token = self.config.x_token.is_some(),
-            commitment = ?self.config.commitment,
-            pools = self.watch.pools().len(),
-            rpc = self.rpc.as_ref().map(|r| r.client.shown_url()),
-            "source: Yellowstone gRPC"
-        );
-        self.ctx
-            .status
-            .set(SourceState::Reconnecting, Some("connecting".into()));
-        if self.rpc.is_some() {
-            self.resnapshot("initial snapshot").await;
-        }
-        while !self.stopped() {
-            let connected_at = Instant::now();
-            let end = match self.stream().await {
-                Ok(()) => break,
-                Err(end) => end,
-            };
-            if self.stopped() {
-                break;
+    fn endpoint(&self, index: usize) -> Option<&Arc<EndpointStats>> {
+        self.ctx.stats.endpoints.get(index)
+    }
+
+    async fn handle(&mut self, event: Event) {
+        match event {
+            Event::Account { endpoint, update } => {
+                self.deliver(update, Origin::Stream(endpoint));
             }
-            self.ctx.status.reconnects.fetch_add(1, Ordering::Relaxed);
-            self.config.backoff.connected_for(connected_at.elapsed());
-            let reason = end.to_string();
-            tracing::warn!(reason = %reason, resume_from = ?self.resume_from, "gRPC stream ended");
-            if end.needs_snapshot() {
-                self.resume_from = None;
-                self.resnapshot("the stream cannot replay the gap").await;
+            Event::Slot { slot } => {
+                self.ctx.stats.slots.fetch_add(1, Ordering::Relaxed);
+                self.ctx.queue.push_slot(slot);
             }
-            let delay = self.config.backoff.next_delay(&mut self.rng);
-            self.wait_with_fallback(delay, &reason).await;
+            Event::Malformed => {
+                self.ctx
+                    .stats
+                    .malformed_updates
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            Event::Subscribed {
+                endpoint,
+                from_slot,
+            } => {
+                self.set_streaming(endpoint, true);
+                let alone = self.connected() == 1;
+                self.refresh_status();
+                if self.gap && alone && from_slot.is_none() {
+                    let name = self.endpoint(endpoint).map(|e| e.status.name.clone());
+                    tracing::info!(endpoint = ?name, "fresh subscription after a gap no stream covered");
+                    self.resnapshot("the stream could not replay the gap").await;
+                }
+                // A replay covers the gap; if it is refused, the stream ends and `gap` is
+                // set again when no stream is left.
+                self.gap = false;
+            }
+            Event::Ended { endpoint, .. } => {
+                self.set_streaming(endpoint, false);
+                self.ctx.status.reconnects.fetch_add(1, Ordering::Relaxed);
+                self.refresh_status();
+            }
         }
-        self.ctx
-            .status
-            .set(SourceState::Down, Some("stopped".into()));
+    }
+
+    fn set_streaming(&mut self, endpoint: usize, streaming: bool) {
+        if let Some(s) = self.streaming.get_mut(endpoint) {
+            *s = streaming;
+        }
+    }
+
+    fn connected(&self) -> usize {
+        self.streaming.iter().filter(|s| **s).count()
+    }
+
+    /// The source's state from its endpoints': connected while any streams; otherwise RPC
+    /// polling (when configured) stands in, starting at once.
+    fn refresh_status(&mut self) {
+        let stats = &self.ctx.stats;
+        if self.connected() > 0 {
+            self.ctx.status.set(SourceState::Connected, None);
+            self.next_poll = None;
+            stats.fallback_since_us.store(0, Ordering::Relaxed);
+            return;
+        }
+        self.gap = true;
+        let why: Vec<String> = stats
+            .endpoints
+            .iter()
+            .map(|e| {
+                let (state, reason) = e.status.get();
+                let reason = reason.unwrap_or_else(|| format!("{state:?}").to_lowercase());
+                format!("{}: {reason}", e.status.name)
+            })
+            .collect();
+        let why = why.join("; ");
+        let all_unauthorized = stats.endpoints.iter().all(|e| e.unauthorized());
+        match &self.rpc {
+            Some(rpc) => {
+                if self.next_poll.is_none() {
+                    self.next_poll = Some(tokio::time::Instant::now());
+                    let _ = stats.fallback_since_us.compare_exchange(
+                        0,
+                        monotonic_us().max(1),
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    );
+                }
+                self.ctx.status.set(
+                    SourceState::Fallback,
+                    Some(format!("polling RPC every {:?}: {why}", rpc.poll_interval)),
+                );
+            }
+            None if all_unauthorized => self.ctx.status.set(SourceState::Down, Some(why)),
+            None => self.ctx.status.set(SourceState::Reconnecting, Some(why)),
+        }
+    }
+
+    /// Tells every endpoint the accounts to follow, when they changed.
+    fn publish_filters(&self) {
+        let request = endpoint::filters(self.watch.accounts(), self.commitment);
+        self.filters.send_if_modified(|current| {
+            let changed = current.accounts != request.accounts;
+            if changed {
+                *current = request;
+            }
+            changed
+        });
     }
 
     /// Reads the watched accounts over RPC and delivers them. Without RPC, only logs.
@@ -306,8 +473,11 @@ impl Live {
                 for key in &read.missing {
                     tracing::debug!(%key, "watched account does not exist");
                 }
-                self.deliver_all(read.updates);
+                for update in read.updates {
+                    self.deliver(update, Origin::Rpc);
+                }
                 self.ctx.queue.push_slot(read.slot);
+                self.publish_filters();
             }
             Err(err) => self.rpc_failed(&err),
         }
@@ -318,42 +488,6 @@ impl Live {
         tracing::warn!(%err, "RPC read failed");
     }
 
-    /// Waits out the backoff delay; with RPC configured, polls it meanwhile (the first poll
-    /// at once) and shows the fallback in health.
-    async fn wait_with_fallback(&mut self, delay: Duration, reason: &str) {
-        let deadline = tokio::time::Instant::now() + delay;
-        let mut stop = self.ctx.stop.clone();
-        let Some(rpc) = self.rpc.clone() else {
-            self.ctx.status.set(
-                SourceState::Reconnecting,
-                Some(format!("{reason}; retrying in {delay:.1?}")),
-            );
-            tokio::select! {
-                () = tokio::time::sleep_until(deadline) => {}
-                _ = stop.wait_for(|s| *s) => {}
-            }
-            return;
-        };
-        self.ctx.status.set(
-            SourceState::Fallback,
-            Some(format!(
-                "polling RPC every {:?}: {reason}",
-                rpc.poll_interval
-            )),
-        );
-        loop {
-            self.poll(&rpc).await;
-            let next = (tokio::time::Instant::now() + rpc.poll_interval).min(deadline);
-            tokio::select! {
-                () = tokio::time::sleep_until(next) => {}
-                _ = stop.wait_for(|s| *s) => return,
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return;
-            }
-        }
-    }
-
     async fn poll(&mut self, rpc: &RpcFallback) {
         self.ctx
             .stats
@@ -362,192 +496,60 @@ impl Live {
         let keys: Vec<Pubkey> = self.watch.accounts().into_iter().collect();
         match rpc.client.get_multiple_accounts(&keys, None).await {
             Ok(read) => {
-                let changed_window = read.updates.iter().fold(false, |c, u| {
-                    self.watch.observe(&u.pubkey, &u.owner, &u.data) | c
-                });
-                self.deliver_all(read.updates);
-                self.ctx.queue.push_slot(read.slot);
-                if changed_window {
-                    // The next poll reads the new window's arrays.
-                    tracing::debug!("array window moved while polling");
+                for update in read.updates {
+                    self.deliver(update, Origin::Rpc);
                 }
+                self.ctx.queue.push_slot(read.slot);
             }
             Err(err) => self.rpc_failed(&err),
         }
     }
 
-    fn deliver_all(&mut self, updates: Vec<AccountUpdate>) {
-        for update in updates {
-            self.deliver(update);
-        }
-    }
-
-    /// Deduplicates and queues one update; true when it was fresh.
-    fn deliver(&mut self, update: AccountUpdate) -> bool {
+    /// Merges one update and hands it on when fresh; a pool whose array window moved
+    /// changes every endpoint's subscription.
+    fn deliver(&mut self, mut update: AccountUpdate, origin: Origin) {
         let stats = &self.ctx.stats;
-        match self
-            .freshness
-            .admit(update.pubkey, update.slot, update.write_version)
-        {
+        let (admission, race) = self.merge.admit(&mut update, origin);
+        if let Some(race) = race {
+            if let Some(winner) = stats.endpoints.get(race.winner) {
+                winner.races_won.fetch_add(1, Ordering::Relaxed);
+                winner
+                    .lead_us_total
+                    .fetch_add(race.lead_us, Ordering::Relaxed);
+            }
+            if let Some(loser) = stats.endpoints.get(race.loser) {
+                loser.races_lost.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        match admission {
             Admission::Fresh => {}
             Admission::Duplicate => {
                 stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                return false;
+                return;
             }
             Admission::Older => {
                 stats.older_ignored.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(pubkey = %update.pubkey, slot = update.slot, "older update ignored");
-                return false;
+                return;
             }
         }
         stats.account_updates.fetch_add(1, Ordering::Relaxed);
         stats
             .last_delivered_slot
             .fetch_max(update.slot, Ordering::Relaxed);
-        if update.source == SourceKind::Yellowstone {
-            // Resume at the newest slot delivered from the stream: replaying it whole is
-            // safe (duplicates are dropped above), skipping it could lose its later writes.
-            self.resume_from = Some(self.resume_from.map_or(update.slot, |s| s.max(update.slot)));
+        if let Origin::Stream(index) = origin
+            && let Some(endpoint) = stats.endpoints.get(index)
+        {
+            endpoint.delivered.fetch_add(1, Ordering::Relaxed);
+        }
+        if self
+            .watch
+            .observe(&update.pubkey, &update.owner, &update.data)
+        {
+            tracing::debug!(pool = %update.pubkey, "array window moved");
+            self.publish_filters();
         }
         self.ctx.queue.push(update);
-        true
-    }
-
-    fn request(&self, from_slot: Option<u64>) -> SubscribeRequest {
-        let accounts: Vec<String> = self
-            .watch
-            .accounts()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        SubscribeRequest {
-            accounts: HashMap::from([(
-                ACCOUNTS_FILTER.to_owned(),
-                SubscribeRequestFilterAccounts {
-                    account: accounts,
-                    ..Default::default()
-                },
-            )]),
-            slots: HashMap::from([(
-                SLOTS_FILTER.to_owned(),
-                SubscribeRequestFilterSlots {
-                    filter_by_commitment: Some(true),
-                    interslot_updates: Some(false),
-                },
-            )]),
-            commitment: Some(self.config.commitment.level() as i32),
-            from_slot,
-            ..Default::default()
-        }
-    }
-
-    async fn connect(&self) -> Result<GeyserGrpcClient, StreamEnd> {
-        let c = &self.config;
-        let connect_error = |e: &dyn std::fmt::Display| StreamEnd::Connect(e.to_string());
-        let mut builder = GeyserGrpcClient::build_from_shared(c.endpoint.clone())
-            .map_err(|e| connect_error(&e))?
-            .x_token(c.x_token.as_ref().map(|t| t.expose().to_owned()))
-            .map_err(|e| connect_error(&e))?
-            .connect_timeout(c.connect_timeout)
-            .http2_keep_alive_interval(c.keepalive)
-            .keep_alive_timeout(c.keepalive.max(Duration::from_secs(5)))
-            .keep_alive_while_idle(true)
-            .tcp_nodelay(true)
-            .max_decoding_message_size(c.max_decoding_message_size);
-        if c.endpoint.starts_with("https://") {
-            builder = builder
-                .tls_config(ClientTlsConfig::new().with_enabled_roots())
-                .map_err(|e| connect_error(&e))?;
-        }
-        builder.connect().await.map_err(|e| connect_error(&e))
-    }
-
-    /// One stream, from connect to its end. `Ok` only when stopped.
-    async fn stream(&mut self) -> Result<(), StreamEnd> {
-        let mut client = self.connect().await?;
-        let from_slot = self.resume_from;
-        let request = self.request(from_slot);
-        let accounts = request
-            .accounts
-            .get(ACCOUNTS_FILTER)
-            .map_or(0, |f| f.account.len());
-        let (mut sink, mut stream) =
-            client
-                .subscribe_with_request(Some(request))
-                .await
-                .map_err(|e| match e {
-                    GeyserGrpcClientError::TonicStatus(s) => StreamEnd::Subscribe(s),
-                    GeyserGrpcClientError::TransportError(t) => StreamEnd::Connect(t.to_string()),
-                })?;
-        self.ctx.stats.subscriptions.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(accounts, ?from_slot, "subscribed");
-        self.ctx.status.set(SourceState::Connected, None);
-        let mut stop = self.ctx.stop.clone();
-        loop {
-            let next = tokio::select! {
-                _ = stop.wait_for(|s| *s) => return Ok(()),
-                next = tokio::time::timeout(self.config.watchdog, stream.next()) => next,
-            };
-            let update = match next {
-                Err(_) => {
-                    self.ctx
-                        .stats
-                        .watchdog_trips
-                        .fetch_add(1, Ordering::Relaxed);
-                    return Err(StreamEnd::Silent(self.config.watchdog));
-                }
-                Ok(None) => return Err(StreamEnd::Closed),
-                Ok(Some(Err(status))) => return Err(StreamEnd::Status(status)),
-                Ok(Some(Ok(update))) => update,
-            };
-            match update.update_oneof {
-                Some(UpdateOneof::Account(account)) => {
-                    let received_at_us = monotonic_us();
-                    match account_update(account, received_at_us) {
-                        Ok(update) => {
-                            let moved =
-                                self.watch
-                                    .observe(&update.pubkey, &update.owner, &update.data);
-                            self.deliver(update);
-                            if moved {
-                                let request = self.request(None);
-                                tracing::debug!("array window moved: re-subscribing");
-                                sink.send(request)
-                                    .await
-                                    .map_err(|e| StreamEnd::Send(e.to_string()))?;
-                                self.ctx.stats.subscriptions.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                        Err(err) => {
-                            self.ctx
-                                .stats
-                                .malformed_updates
-                                .fetch_add(1, Ordering::Relaxed);
-                            tracing::warn!(%err, "malformed account update from the stream");
-                        }
-                    }
-                }
-                Some(UpdateOneof::Slot(slot)) => {
-                    self.ctx.stats.slots.fetch_add(1, Ordering::Relaxed);
-                    self.ctx.queue.push_slot(slot.slot);
-                }
-                Some(UpdateOneof::Ping(_)) => {
-                    // A ping-only request leaves the filters alone and keeps load balancers
-                    // from closing a quiet stream.
-                    sink.send(SubscribeRequest {
-                        ping: Some(SubscribeRequestPing { id: 1 }),
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(|e| StreamEnd::Send(e.to_string()))?;
-                    self.ctx
-                        .stats
-                        .pings_answered
-                        .fetch_add(1, Ordering::Relaxed);
-                }
-                _ => {}
-            }
-        }
     }
 }
 
@@ -590,31 +592,6 @@ pub fn account_update(
 mod tests {
     use super::*;
     use yellowstone_grpc_proto::geyser::SubscribeUpdateAccountInfo;
-
-    #[test]
-    fn freshness_drops_replays_and_older_writes() {
-        let mut f = Freshness::default();
-        let k = Pubkey::new_unique();
-        assert_eq!(f.admit(k, 10, Some(5)), Admission::Fresh);
-        assert_eq!(f.admit(k, 10, Some(5)), Admission::Duplicate);
-        assert_eq!(f.admit(k, 10, Some(4)), Admission::Older);
-        assert_eq!(f.admit(k, 9, Some(9)), Admission::Older);
-        assert_eq!(f.admit(k, 10, Some(6)), Admission::Fresh);
-        assert_eq!(f.admit(k, 11, None), Admission::Fresh);
-        assert_eq!(f.admit(k, 11, None), Admission::Duplicate);
-        assert_eq!(f.admit(Pubkey::new_unique(), 1, None), Admission::Fresh);
-    }
-
-    #[test]
-    fn out_of_range_and_unsupported_replay_need_a_snapshot() {
-        assert!(StreamEnd::Status(Status::out_of_range("too old")).needs_snapshot());
-        assert!(
-            StreamEnd::Subscribe(Status::unimplemented("from_slot is not supported"))
-                .needs_snapshot()
-        );
-        assert!(!StreamEnd::Status(Status::unavailable("bye")).needs_snapshot());
-        assert!(!StreamEnd::Closed.needs_snapshot());
-    }
 
     #[test]
     fn malformed_stream_accounts_are_typed_errors() {

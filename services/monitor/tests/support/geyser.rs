@@ -8,10 +8,15 @@
 //! which slot.
 //!
 //! The Geyser server keeps what a real one keeps: every published write (for `from_slot`
-//! replay, with a configurable floor below which it answers OutOfRange), the current filter
-//! set per stream (a non-ping request replaces it), and the requests it received. It runs on
-//! its own runtime so a test can kill it the hard way (every socket closed at once) and
-//! start it again on the same port.
+//! replay, with a configurable floor below which the gap cannot be replayed), the current
+//! filter set per stream (a non-ping request replaces it), and the requests it received. It
+//! runs on its own runtime so a test can kill it the hard way (every socket closed at once)
+//! and start it again on the same port.
+//!
+//! It answers like a chosen yellowstone-grpc server [`Generation`], with the codes and texts
+//! of the real plugin (`yellowstone-grpc-geyser/src/grpc.rs`): no replay, a gap as INTERNAL or
+//! as OUT_OF_RANGE, and a refused `x-token`. It can also hold every message back by a set
+//! delay (a slower provider) or stop sending on open streams (a stalled one).
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -76,12 +81,24 @@ pub fn fixture_pools(accounts: &[Account]) -> Vec<Pubkey> {
         .collect()
 }
 
+/// How the server answers `from_slot`, by yellowstone-grpc geyser version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generation {
+    /// 12.3 / 13.1 and later with replay on: a gap beyond the window is OUT_OF_RANGE.
+    OutOfRangeGap,
+    /// 3.2 / 4.2 → 12.2 with replay on: a gap beyond the window is INTERNAL.
+    InternalGap,
+    /// Any version from 3.2 with `replay_stored_slots = 0`: every `from_slot` is INTERNAL.
+    NoReplay,
+}
+
 /// One write as the server publishes it.
 #[derive(Debug, Clone)]
 struct Write {
     slot: u64,
     update: SubscribeUpdate,
     pubkey: Option<String>,
+    published: tokio::time::Instant,
 }
 
 /// State that outlives a killed server.
@@ -91,10 +108,15 @@ pub struct Shared {
     pub requests: Mutex<Vec<SubscribeRequest>>,
     history: Mutex<Vec<Write>>,
     live: broadcast::Sender<Write>,
-    /// `from_slot` below this is answered with OutOfRange.
+    /// `from_slot` below this cannot be replayed.
     pub replay_floor: AtomicU64,
-    /// Accept streams but never send anything.
+    pub generation: Mutex<Generation>,
+    /// Accept streams but send nothing, on new streams and open ones (a stalled server).
     pub silent: AtomicBool,
+    /// Every live message leaves this long after it was published (a slower provider).
+    pub delay_ms: AtomicU64,
+    /// Subscribe calls refused for a bad `x-token`.
+    pub refused: AtomicU64,
     /// Send one ping when a stream opens.
     pub ping_on_connect: AtomicBool,
     pub ping_replies: AtomicU64,
@@ -111,7 +133,10 @@ impl Shared {
             history: Mutex::new(Vec::new()),
             live: broadcast::channel(65_536).0,
             replay_floor: AtomicU64::new(0),
+            generation: Mutex::new(Generation::OutOfRangeGap),
             silent: AtomicBool::new(false),
+            delay_ms: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
             ping_on_connect: AtomicBool::new(false),
             ping_replies: AtomicU64::new(0),
             subscribes: AtomicU64::new(0),
@@ -146,6 +171,7 @@ impl Shared {
             slot,
             update,
             pubkey: Some(account.pubkey.to_string()),
+            published: tokio::time::Instant::now(),
         });
     }
 
@@ -166,7 +192,18 @@ impl Shared {
             slot,
             update,
             pubkey: None,
+            published: tokio::time::Instant::now(),
         });
+    }
+
+    /// Numbers this server's writes from `base`: another validator, another sequence.
+    pub fn set_write_version_base(&self, base: u64) {
+        self.write_version.store(base, Ordering::Relaxed);
+    }
+
+    /// Answer like `generation` from now on.
+    pub fn set_generation(&self, generation: Generation) {
+        *self.generation.lock().unwrap() = generation;
     }
 
     fn push(&self, write: Write) {
@@ -232,7 +269,9 @@ impl Geyser for MockGeyser {
                 .get("x-token")
                 .and_then(|v| v.to_str().ok());
             if presented != Some(required.as_str()) {
-                return Err(Status::unauthenticated("bad x-token"));
+                // The plugin's XTokenInterceptor, on the call itself.
+                self.shared.refused.fetch_add(1, Ordering::Relaxed);
+                return Err(Status::unauthenticated("No valid auth token"));
             }
         }
         let mut requests = request.into_inner();
@@ -241,7 +280,6 @@ impl Geyser for MockGeyser {
             _ => return Err(Status::invalid_argument("no subscribe request")),
         };
         let shared = self.shared.clone();
-        shared.subscribes.fetch_add(1, Ordering::Relaxed);
         shared.requests.lock().unwrap().push(first.clone());
         let (tx, rx) = mpsc::channel::<Result<SubscribeUpdate, Status>>(4_096);
         let filter = Arc::new(Mutex::new(filter_accounts(&first)));
@@ -262,6 +300,7 @@ impl Geyser for MockGeyser {
         }
 
         if shared.silent.load(Ordering::Relaxed) {
+            shared.subscribes.fetch_add(1, Ordering::Relaxed);
             tokio::spawn(async move {
                 // Keep the stream open and say nothing.
                 tx.closed().await;
@@ -270,20 +309,29 @@ impl Geyser for MockGeyser {
                 tokio_stream::wrappers::ReceiverStream::new(rx),
             )));
         }
-        if let Some(from) = first.from_slot
-            && from < shared.replay_floor.load(Ordering::Relaxed)
-        {
-            let status = Status::out_of_range(format!(
-                "from_slot {from} is older than the oldest slot kept ({})",
-                shared.replay_floor.load(Ordering::Relaxed)
-            ));
-            let _ = tx.send(Err(status)).await;
-            return Ok(Response::new(Box::pin(
-                tokio_stream::wrappers::ReceiverStream::new(rx),
-            )));
+        // Replay answers come as an error item on the accepted stream, as the plugin's
+        // client loop sends them.
+        if let Some(from) = first.from_slot {
+            let floor = shared.replay_floor.load(Ordering::Relaxed);
+            let gap = format!("broadcast from {from} is not available, last available: {floor}");
+            let refusal = match *shared.generation.lock().unwrap() {
+                Generation::NoReplay => Some(Status::internal("from_slot is not supported")),
+                Generation::InternalGap if from < floor => Some(Status::internal(gap)),
+                Generation::OutOfRangeGap if from < floor => Some(Status::out_of_range(gap)),
+                _ => None,
+            };
+            if let Some(status) = refusal {
+                shared.subscribes.fetch_add(1, Ordering::Relaxed);
+                let _ = tx.send(Err(status)).await;
+                return Ok(Response::new(Box::pin(
+                    tokio_stream::wrappers::ReceiverStream::new(rx),
+                )));
+            }
         }
         // Subscribe to live writes before reading history, so nothing falls in between.
         let mut live = shared.live.subscribe();
+        // Counted once it follows live writes: a test may publish as soon as it sees this.
+        shared.subscribes.fetch_add(1, Ordering::Relaxed);
         let replay: Vec<Write> = match first.from_slot {
             Some(from) => shared
                 .history
@@ -319,6 +367,14 @@ impl Geyser for MockGeyser {
             loop {
                 match live.recv().await {
                     Ok(write) => {
+                        let delay = shared.delay_ms.load(Ordering::Relaxed);
+                        if delay > 0 {
+                            let due = write.published + std::time::Duration::from_millis(delay);
+                            tokio::time::sleep_until(due).await;
+                        }
+                        if shared.silent.load(Ordering::Relaxed) {
+                            continue;
+                        }
                         let wanted = wants(&filter.lock().unwrap(), &write);
                         if wanted && tx.send(Ok(write.update)).await.is_err() {
                             return;

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod geyser;
+pub mod live;
 
 /// Starts the monitor in process. `DEXMON_TEST_LOG=debug` shows its logs next to a failing test.
 pub async fn start(settings: monitor::Settings) -> monitor::Running {
