@@ -18,7 +18,7 @@
 //!   never-blocking [`super::CoalescingQueue`].
 //! - Pool updates go through the [`Watchlist`]; when a pool's price leaves its array window
 //!   every endpoint's subscription is replaced (a new request replaces the whole filter set).
-//! - Endpoints ([`endpoint`](super::endpoint)) answer pings, watch for silence and keep their
+//! - Endpoints ([`super::endpoint`]) answer pings, watch for silence and keep their
 //!   own resume checkpoint, backoff and state.
 //! - The `x-token` is a [`Token`], which never prints.
 
