@@ -65,6 +65,28 @@ fn publish_subscribed(server: &GeyserServerHandle, accounts: &[Account], slot: u
 
 /// The subscription is built from the decoded pools (vaults, mints, configs, arrays around
 /// the price, and a slots filter), the token is sent, and prices come out of the stream alone.
+/// A monitor following the fixture pools through one in-process Geyser server that answers
+/// like `generation`, with the RPC stub at slot 300,000,000, once it has subscribed.
+async fn subscribed_monitor(
+    accounts: &[Account],
+    generation: Generation,
+) -> (RpcStub, GeyserServerHandle, monitor::Running) {
+    let rpc = RpcStub::start(accounts, 300_000_000).await;
+    let geyser = GeyserServerHandle::start();
+    geyser.shared.set_generation(generation);
+    let server = start(live_settings(
+        &geyser.endpoint(),
+        Some(rpc.url()),
+        fixture_pools(accounts),
+    ))
+    .await;
+    eventually("subscribed", 10, || {
+        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    (rpc, geyser, server)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_subscription_follows_each_pool_and_prices_come_out() {
     let Some(accounts) = fixture_accounts() else {
@@ -478,19 +500,7 @@ async fn a_server_without_replay_is_reread_and_never_asked_again() {
         return;
     };
     let vault = a_vault(&accounts);
-    let rpc = RpcStub::start(&accounts, 300_000_000).await;
-    let mut geyser = GeyserServerHandle::start();
-    geyser.shared.set_generation(Generation::NoReplay);
-    let server = start(live_settings(
-        &geyser.endpoint(),
-        Some(rpc.url()),
-        fixture_pools(&accounts),
-    ))
-    .await;
-    eventually("subscribed", 10, || {
-        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
-    })
-    .await;
+    let (rpc, mut geyser, server) = subscribed_monitor(&accounts, Generation::NoReplay).await;
     geyser
         .shared
         .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
@@ -558,19 +568,7 @@ async fn a_gap_beyond_the_window_is_reread(generation: Generation) {
         return;
     };
     let vault = a_vault(&accounts);
-    let rpc = RpcStub::start(&accounts, 300_000_000).await;
-    let mut geyser = GeyserServerHandle::start();
-    geyser.shared.set_generation(generation);
-    let server = start(live_settings(
-        &geyser.endpoint(),
-        Some(rpc.url()),
-        fixture_pools(&accounts),
-    ))
-    .await;
-    eventually("subscribed", 10, || {
-        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
-    })
-    .await;
+    let (rpc, mut geyser, server) = subscribed_monitor(&accounts, generation).await;
     geyser
         .shared
         .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
@@ -741,18 +739,7 @@ async fn a_quiet_pool_resumes_from_the_slot_checkpoint() {
         return;
     };
     let vault = a_vault(&accounts);
-    let rpc = RpcStub::start(&accounts, 300_000_000).await;
-    let mut geyser = GeyserServerHandle::start();
-    let server = start(live_settings(
-        &geyser.endpoint(),
-        Some(rpc.url()),
-        fixture_pools(&accounts),
-    ))
-    .await;
-    eventually("subscribed", 10, || {
-        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
-    })
-    .await;
+    let (_rpc, mut geyser, server) = subscribed_monitor(&accounts, Generation::OutOfRangeGap).await;
     geyser
         .shared
         .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
