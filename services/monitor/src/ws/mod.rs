@@ -259,9 +259,11 @@ impl Connection {
                 .unwrap_or(u64::MAX),
             channels: self.session.channels(),
         }));
-        // A client that only listens still starts from the full picture.
+        // A client that only listens still starts from the full picture, the header's
+        // source, slot and uptime included.
         self.snapshot(Channel::Prices, None);
         self.snapshot(Channel::Opportunities, None);
+        self.snapshot(Channel::Health, None);
     }
 
     async fn serve(
