@@ -422,7 +422,18 @@ impl Connection {
                 metrics::counter!("dexmon_ws_parse_errors_total", "code" => code.as_str())
                     .increment(1);
                 tracing::info!(peer = %self.peer, session = self.session_id, %code, error = %text, "refused client message");
-                self.refuse(None, code, text);
+                // Echo the request's id whenever it can still be read, so that the client can
+                // tell which request was refused.
+                let id = (binary == expected_binary)
+                    .then(|| {
+                        protocol::client_request_id(
+                            bytes,
+                            self.codec,
+                            self.ctx.config.max_message_bytes,
+                        )
+                    })
+                    .flatten();
+                self.refuse(id, code, text);
             }
         }
     }
