@@ -177,6 +177,42 @@ pub async fn upgrade(
     })
 }
 
+/// `GET /`: the dashboard page for a plain request, the `/ws` handler (same checks and limits)
+/// for a WebSocket upgrade, so `ws://host:port` works as well as `ws://host:port/ws`.
+pub async fn index_or_upgrade(
+    State(ctx): State<WsContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(credentials): Query<Credentials>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let wants_upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !wants_upgrade {
+        return crate::dashboard::index().into_response();
+    }
+    match <WebSocketUpgrade as axum::extract::FromRequestParts<WsContext>>::from_request_parts(
+        &mut parts, &ctx,
+    )
+    .await
+    {
+        Ok(ws) => {
+            upgrade(
+                State(ctx),
+                ConnectInfo(peer),
+                Query(credentials),
+                parts.headers,
+                ws,
+            )
+            .await
+        }
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
 /// One connection's reader-side state: its subscription, limits and outbox.
 struct Connection {
     ctx: WsContext,
