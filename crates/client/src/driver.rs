@@ -615,11 +615,13 @@ impl Driver {
                 self.last_seq[channel.index()] = None;
             }
             // `prices` gets a snapshot with the acknowledgement; the others need an anchor.
-            if !had && has && channel != Channel::Prices {
-                if let Some(epoch) = self.epoch.clone() {
-                    let anchor = self.anchor(channel, &epoch);
-                    self.outgoing.push(anchor);
-                }
+            if !had
+                && has
+                && channel != Channel::Prices
+                && let Some(epoch) = self.epoch.clone()
+            {
+                let anchor = self.anchor(channel, &epoch);
+                self.outgoing.push(anchor);
             }
         }
         self.channels = now;

@@ -77,6 +77,9 @@ pub use protocol;
 /// What [`Client::next_event`] returns.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+// Unboxed on purpose: applications match `Event::Message(ServerMessage::…)` directly, and
+// nearly every event is a message anyway.
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// A server message, in order. Channel messages already delivered are never repeated.
     /// The server's `resumed` answers are not passed on; [`Event::Resumed`] summarises them.
@@ -305,6 +308,11 @@ impl Drop for Client {
         self.task.abort();
     }
 }
+
+/// The README's examples are compiled with the doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 /// A subscription request for `channels`, with no pair or dex filter change.
 pub fn channels(channels: impl IntoIterator<Item = Channel>) -> Subscription {
