@@ -591,7 +591,9 @@ impl Driver {
             }
             m => {
                 if let (Some(channel), Some(seq)) = (m.channel(), m.seq()) {
-                    if !self.channels.contains(&channel) {
+                    // A new connection streams unfiltered until the restored filters are
+                    // applied, so the filters are applied here too.
+                    if !self.channels.contains(&channel) || !self.wants(m) {
                         return true;
                     }
                     let slot = &mut self.last_seq[channel.index()];
@@ -603,6 +605,30 @@ impl Driver {
             }
         }
         self.emit(Event::Message(message)).await
+    }
+
+    /// Whether a price or opportunity passes the acknowledged pair and dex filters, by the
+    /// server's rules (an opportunity matches when any of its dexes does).
+    fn wants(&self, message: &ServerMessage) -> bool {
+        let pair_ok = |pair: &str| {
+            self.pairs
+                .as_ref()
+                .is_none_or(|p| p.iter().any(|x| x == pair))
+        };
+        let dex_ok = |dexes: &[&str]| {
+            self.dexes
+                .as_ref()
+                .is_none_or(|d| dexes.iter().any(|x| d.iter().any(|y| y == x)))
+        };
+        match message {
+            ServerMessage::PriceUpdate(p) => pair_ok(&p.pair) && dex_ok(&[&p.dex]),
+            ServerMessage::Opportunity(o) => {
+                let mut dexes: Vec<&str> = vec![&o.buy_dex, &o.sell_dex];
+                dexes.extend(o.legs.iter().map(|l| l.dex.as_str()));
+                pair_ok(&o.pair) && dex_ok(&dexes)
+            }
+            _ => true,
+        }
     }
 
     /// Takes the subscription the server acknowledged as the one to restore.

@@ -12,7 +12,10 @@ use dexmon_client::{Client, Event, channels};
 
 /// Reads events into the ledger until `done` holds.
 async fn read_until(client: &mut Client, ledger: &mut Ledger, done: impl Fn(&Ledger) -> bool) {
-    for _ in 0..1_000_000 {
+    // A bound on the work, not a timing assertion: a broken client must fail, not hang. A
+    // hundred health reports are far more than any condition here needs.
+    let limit = ledger.count(Channel::Health) + 100;
+    while ledger.count(Channel::Health) <= limit {
         if done(ledger) {
             return;
         }
@@ -169,5 +172,49 @@ async fn a_wrong_token_is_refused_and_not_retried() {
         next(&mut client).await,
         Event::Message(ServerMessage::Connected(_))
     ));
+    running.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filters_acknowledged_by_id_survive_reconnects() {
+    let running = start(settings()).await;
+    let relay = Relay::start(running.addr).await;
+    let mut client = Client::connect(config(relay.addr)).await.unwrap();
+    let ack = client
+        .subscribe(dexmon_client::protocol::Subscription {
+            pairs: Some(vec!["SOL/USDC".into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ack.pairs, Some(vec!["SOL/USDC".to_owned()]));
+    assert!(ack.id.is_some(), "acknowledged by the id the client sent");
+    let mut acked = false;
+    let mut after_ack = 0;
+    let mut resumed = 0;
+    while resumed < 2 || after_ack < 200 {
+        match next(&mut client).await {
+            Event::Message(ServerMessage::Subscribed(a)) if a.id == ack.id => acked = true,
+            Event::Message(ServerMessage::PriceUpdate(p)) if acked => {
+                assert_eq!(
+                    p.pair, "SOL/USDC",
+                    "the pair filter holds on every connection"
+                );
+                after_ack += 1;
+                if after_ack % 100 == 0 {
+                    relay.cut();
+                }
+            }
+            Event::Message(ServerMessage::Snapshot(s)) if acked && s.channel == Channel::Prices => {
+                let prices = s.prices.unwrap_or_default();
+                assert!(
+                    prices.iter().all(|p| p.pair == "SOL/USDC"),
+                    "filtered snapshot"
+                );
+            }
+            Event::Resumed { .. } => resumed += 1,
+            _ => {}
+        }
+    }
     running.stop();
 }
