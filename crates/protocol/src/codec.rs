@@ -8,7 +8,9 @@ use std::sync::{Arc, OnceLock};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::{ClientMessage, ClientParseError, EncodeError, ServerMessage, ServerParseError};
+use crate::{
+    ClientMessage, ClientParseError, EncodeError, RequestId, ServerMessage, ServerParseError,
+};
 
 /// Default maximum size of an inbound client frame.
 pub const DEFAULT_MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
@@ -165,6 +167,23 @@ pub fn decode_client(
         msg_type,
         detail: e.to_string(),
     })
+}
+
+/// The request `id` of a client frame that [`decode_client`] refused, when it can still be
+/// read: the frame is within `max_len`, decodes to an object, and its `id` is a number or a
+/// string. The `error` reply echoes it, so a client can match the refusal to its request.
+pub fn client_request_id(bytes: &[u8], codec: Codec, max_len: usize) -> Option<RequestId> {
+    if bytes.len() > max_len {
+        return None;
+    }
+    let value: Value = match codec {
+        Codec::Json => serde_json::from_slice(bytes).ok()?,
+        Codec::MsgPack => rmp_serde::from_slice(bytes).ok()?,
+    };
+    let Value::Object(mut object) = value else {
+        return None;
+    };
+    serde_json::from_value(object.remove("id")?).ok()
 }
 
 /// Encodes a client message; used by Rust clients and tests.

@@ -34,8 +34,8 @@ pub mod typescript;
 
 pub use client::{ClientMessage, Ping, Resume, Subscription};
 pub use codec::{
-    Codec, DEFAULT_MAX_CLIENT_MESSAGE_BYTES, EncodedMessage, decode_client, decode_server, encode,
-    encode_client, encode_json, encode_msgpack,
+    Codec, DEFAULT_MAX_CLIENT_MESSAGE_BYTES, EncodedMessage, client_request_id, decode_client,
+    decode_server, encode, encode_client, encode_json, encode_msgpack,
 };
 pub use error::{ClientParseError, EncodeError, ServerParseError};
 pub use message::{

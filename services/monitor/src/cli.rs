@@ -71,8 +71,9 @@ pub struct Cli {
     )]
     pub log: String,
 
-    /// Where account updates come from: `simulator` (the embedded default, no network) or
-    /// `replay:PATH` (a file written by `--record`).
+    /// Where account updates come from: `simulator` (the embedded default, no network),
+    /// `yellowstone` (a live Yellowstone gRPC stream; needs `--grpc-endpoint` and `--pools`)
+    /// or `replay:PATH` (a file written by `--record`).
     #[arg(
         long,
         env = "DEXMON_SOURCE",
@@ -283,6 +284,26 @@ mod tests {
         assert_eq!(cli.listen, "127.0.0.1:8080");
         assert_eq!(cli.log_format, LogFormat::Text);
         assert_eq!(cli.source, SourceArg::Simulator);
+    }
+
+    #[test]
+    fn help_names_every_source() {
+        let command = Cli::command();
+        let source = command
+            .get_arguments()
+            .find(|a| a.get_id() == "source")
+            .expect("a --source flag");
+        let help = source
+            .get_long_help()
+            .or(source.get_help())
+            .expect("--source has help")
+            .to_string();
+        for name in ["simulator", "yellowstone", "replay:PATH"] {
+            assert!(
+                help.contains(name),
+                "--source help does not name {name}: {help}"
+            );
+        }
     }
 
     #[test]

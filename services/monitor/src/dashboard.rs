@@ -23,13 +23,15 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     )
 }
 
-/// `/`, its scripts and style, and `/favicon.ico`.
+/// The page itself, served at `/` for a plain `GET` (an upgrade there goes to `/ws`'s handler,
+/// see [`crate::ws::index_or_upgrade`]).
+pub fn index() -> impl IntoResponse {
+    asset("text/html; charset=utf-8", INDEX)
+}
+
+/// The page's scripts and style, and `/favicon.ico`.
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", INDEX) }),
-        )
         .route(
             "/style.css",
             get(|| async { asset("text/css; charset=utf-8", STYLE) }),

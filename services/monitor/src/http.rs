@@ -4,6 +4,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /ws` | the `dexmon.v1` WebSocket ([`crate::ws`]) |
+//! | `GET /` | the dashboard page, or the same WebSocket when the request is an upgrade |
 //! | `GET /health` | liveness: 200 while the process serves requests |
 //! | `GET /ready` | readiness: 200 when the source delivers fresh data, 503 with the reason |
 //! | `GET /metrics` | Prometheus text |
@@ -74,6 +75,10 @@ pub fn router(state: AppState) -> Router {
         .merge(api.layer(cors))
         .merge(crate::dashboard::routes())
         .route("/ws", get(crate::ws::upgrade).with_state(state.ws.clone()))
+        .route(
+            "/",
+            get(crate::ws::index_or_upgrade).with_state(state.ws.clone()),
+        )
         .with_state(state)
 }
 

@@ -729,3 +729,87 @@ async fn rest_serves_the_catch_up_state() {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_connection_gets_the_latest_health_with_its_snapshots() {
+    let server = start(settings()).await;
+    while server.hub.latest_health().is_none() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut ws = connect(&server).await;
+    assert!(matches!(next(&mut ws).await, ServerMessage::Connected(_)));
+    // The greeting comes before anything live: connected, then one snapshot per channel.
+    let mut greeting = Vec::new();
+    for _ in 0..3 {
+        match next(&mut ws).await {
+            ServerMessage::Snapshot(s) => greeting.push(s),
+            other => panic!("the greeting has only snapshots, got {other:?}"),
+        }
+    }
+    let health = greeting
+        .iter()
+        .find(|s| s.channel == Channel::Health)
+        .expect("a health snapshot on connect");
+    let report = health.health.as_ref().expect("with the latest report");
+    assert_eq!(report.seq, health.seq, "the latest one");
+    assert!(!report.sources.is_empty(), "the header's source is there");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_echo_the_request_id_whenever_it_can_be_read() {
+    let server = start(settings()).await;
+    let mut ws = connect(&server).await;
+    for (frame, code, id) in [
+        (
+            r#"{"type":"alert_add","id":33}"#,
+            "UNKNOWN_TYPE",
+            Some(protocol::RequestId::Number(33)),
+        ),
+        (
+            r#"{"type":"subscribe","id":"s-1","chanels":["prices"]}"#,
+            "UNKNOWN_FIELD",
+            Some(protocol::RequestId::Text("s-1".into())),
+        ),
+        (
+            r#"{"type":"subscribe","id":34,"channels":["candles"]}"#,
+            "INVALID_FIELD",
+            Some(protocol::RequestId::Number(34)),
+        ),
+        (r#"{"type":"alert_add","id":[1]}"#, "UNKNOWN_TYPE", None),
+        (r#"{"type":"subscribe","#, "INVALID_JSON", None),
+    ] {
+        send(&mut ws, frame).await;
+        let ServerMessage::Error(e) =
+            until(&mut ws, code, |m| matches!(m, ServerMessage::Error(_))).await
+        else {
+            unreachable!()
+        };
+        assert_eq!(e.code.as_str(), code, "{frame}");
+        assert_eq!(e.id, id, "{frame}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_root_serves_the_page_and_upgrades_like_ws() {
+    let server = start(settings()).await;
+    let page = http_get(server.addr, "/").await;
+    assert!(
+        page.contains("<html") || page.contains("<!doctype"),
+        "{page}"
+    );
+    let mut ws = connect_with(&server, "/", &[]).await.expect("upgrade on /");
+    assert!(matches!(next(&mut ws).await, ServerMessage::Connected(_)));
+    still_alive(&mut ws, 9).await;
+
+    // The same checks as /ws: a token is required when configured.
+    let mut s = settings();
+    s.auth.tokens = vec![monitor::auth::Token::new("secret")];
+    let guarded = start(s).await;
+    let mut ws = connect_with(&guarded, "/", &[]).await.expect("upgrade");
+    expect_error(&mut ws, "UNAUTHORIZED").await;
+    assert_eq!(close_code_of(&mut ws).await, close_code::UNAUTHORIZED);
+    let mut ws = connect_with(&guarded, "/", &[("authorization", "Bearer secret")])
+        .await
+        .expect("upgrade");
+    assert!(matches!(next(&mut ws).await, ServerMessage::Connected(_)));
+}

@@ -177,6 +177,42 @@ pub async fn upgrade(
     })
 }
 
+/// `GET /`: the dashboard page for a plain request, the `/ws` handler (same checks and limits)
+/// for a WebSocket upgrade, so `ws://host:port` works as well as `ws://host:port/ws`.
+pub async fn index_or_upgrade(
+    State(ctx): State<WsContext>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(credentials): Query<Credentials>,
+    request: axum::extract::Request,
+) -> Response {
+    let (mut parts, _body) = request.into_parts();
+    let wants_upgrade = parts
+        .headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if !wants_upgrade {
+        return crate::dashboard::index().into_response();
+    }
+    match <WebSocketUpgrade as axum::extract::FromRequestParts<WsContext>>::from_request_parts(
+        &mut parts, &ctx,
+    )
+    .await
+    {
+        Ok(ws) => {
+            upgrade(
+                State(ctx),
+                ConnectInfo(peer),
+                Query(credentials),
+                parts.headers,
+                ws,
+            )
+            .await
+        }
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
 /// One connection's reader-side state: its subscription, limits and outbox.
 struct Connection {
     ctx: WsContext,
@@ -259,9 +295,11 @@ impl Connection {
                 .unwrap_or(u64::MAX),
             channels: self.session.channels(),
         }));
-        // A client that only listens still starts from the full picture.
+        // A client that only listens still starts from the full picture, the header's
+        // source, slot and uptime included.
         self.snapshot(Channel::Prices, None);
         self.snapshot(Channel::Opportunities, None);
+        self.snapshot(Channel::Health, None);
     }
 
     async fn serve(
@@ -420,7 +458,18 @@ impl Connection {
                 metrics::counter!("dexmon_ws_parse_errors_total", "code" => code.as_str())
                     .increment(1);
                 tracing::info!(peer = %self.peer, session = self.session_id, %code, error = %text, "refused client message");
-                self.refuse(None, code, text);
+                // Echo the request's id whenever it can still be read, so that the client can
+                // tell which request was refused.
+                let id = (binary == expected_binary)
+                    .then(|| {
+                        protocol::client_request_id(
+                            bytes,
+                            self.codec,
+                            self.ctx.config.max_message_bytes,
+                        )
+                    })
+                    .flatten();
+                self.refuse(id, code, text);
             }
         }
     }
