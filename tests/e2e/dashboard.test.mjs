@@ -129,6 +129,19 @@ try {
     if (!detail.includes("legs:")) throw new Error(`detail: ${detail}`);
   });
 
+  await check("the opportunity count agrees with the rows", async () => {
+    // Once an opportunity has closed, its dimmed row stays a few seconds: the count must say so.
+    await page.waitForSelector("#opps tbody tr.closed", { timeout: 45_000 });
+    // Sampled in one page task, so the rows and the count are from the same frame.
+    const seen = await page.evaluate(() => {
+      const rows = [...document.querySelectorAll("#opps tbody tr")];
+      const closed = rows.filter((r) => r.classList.contains("closed")).length;
+      return { open: rows.length - closed, closed, text: document.querySelector("#opp-count")?.textContent || "" };
+    });
+    const expected = seen.closed > 0 ? `${seen.open} open, ${seen.closed} closed` : `${seen.open} open`;
+    if (seen.text !== expected) throw new Error(`count "${seen.text}" for ${seen.open} open and ${seen.closed} closed rows`);
+  });
+
   await check("the health panel fills", async () => {
     await page.waitForFunction(() => (document.querySelector("#health")?.textContent || "").includes("detector"), null, { timeout: 15_000 });
     await page.waitForFunction(() => document.querySelector("#source")?.textContent?.includes("simulator"), null, { timeout: 15_000 });

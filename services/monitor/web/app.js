@@ -375,6 +375,7 @@ function renderOpps(now) {
   dirty.opps = false;
   const body = /** @type {HTMLElement} */ ($("opps").querySelector("tbody"));
   let open = 0;
+  let closed = 0;
   for (const [id, row] of state.opps) {
     if (row.closedAt !== null && now - row.closedAt > CLOSED_ROW_MS) {
       state.opps.delete(id);
@@ -382,6 +383,7 @@ function renderOpps(now) {
       continue;
     }
     if (row.closedAt === null) open += 1;
+    else closed += 1;
     let tr = /** @type {HTMLElement | null} */ (body.querySelector(`[data-id="${CSS.escape(id)}"]`));
     if (!tr) {
       tr = document.createElement("tr");
@@ -400,7 +402,9 @@ function renderOpps(now) {
     tr.classList.toggle("closed", row.closedAt !== null);
     tr.innerHTML = `<td>${o.opportunity_type}</td><td>${escapeHtml(o.pair)}</td><td>${escapeHtml(o.buy_dex)}</td><td>${escapeHtml(o.sell_dex)}</td><td class="num">${o.net_profit_percent.toFixed(3)}</td><td class="num">${o.recommended_size.toPrecision(4)}</td><td class="num">${o.confidence}</td><td class="num">${((now - row.firstSeen) / 1000).toFixed(0)} s</td>`;
   }
-  $("opp-count").textContent = `${open} open`;
+  // Closed rows stay a few seconds, dimmed; the count says how many of the rows those are, so
+  // "0 open" never sits above a row that looks live.
+  $("opp-count").textContent = closed > 0 ? `${open} open, ${closed} closed` : `${open} open`;
   const detail = $("opp-detail");
   const selected = state.selectedOpp ? state.opps.get(state.selectedOpp) : undefined;
   detail.hidden = !selected;
