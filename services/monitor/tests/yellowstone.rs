@@ -310,88 +310,6 @@ async fn server_pings_are_answered() {
     server.wait().await.unwrap();
 }
 
-/// When the server can no longer replay the gap (OutOfRange), the state is re-read over RPC
-/// and the next subscription starts fresh.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn out_of_range_triggers_an_rpc_resnapshot() {
-    let Some(accounts) = fixture_accounts() else {
-        return;
-    };
-    let pools = fixture_pools(&accounts);
-    let rpc = RpcStub::start(&accounts, 300_000_000).await;
-    let mut geyser = GeyserServerHandle::start();
-    let server = start(live_settings(&geyser.endpoint(), Some(rpc.url()), pools)).await;
-    eventually("snapshot and subscribe", 10, || {
-        geyser.shared.subscribes.load(Ordering::Relaxed) >= 1
-    })
-    .await;
-    assert_eq!(
-        server.live.resnapshots.load(Ordering::Relaxed),
-        1,
-        "the initial snapshot"
-    );
-    let first = geyser.shared.subscribe_requests()[0].clone();
-    assert!(
-        first
-            .accounts
-            .values()
-            .map(|f| f.account.len())
-            .sum::<usize>()
-            > 20,
-        "snapshot found the dependencies"
-    );
-
-    let vault = accounts
-        .iter()
-        .find(|a| a.kind == "spl-token.TokenAccount")
-        .unwrap();
-    geyser
-        .shared
-        .publish(vault, &vault_write(vault, 300_000_010), 300_000_010);
-    eventually("stream delivers", 10, || {
-        server.live.last_delivered_slot.load(Ordering::Relaxed) == 300_000_010
-    })
-    .await;
-
-    geyser.kill();
-    geyser
-        .shared
-        .replay_floor
-        .store(300_000_500, Ordering::Relaxed);
-    rpc.slot.store(300_000_600, Ordering::Relaxed);
-    geyser.restart();
-    eventually("re-snapshot after OutOfRange", 15, || {
-        server.live.resnapshots.load(Ordering::Relaxed) >= 2
-    })
-    .await;
-    eventually("fresh subscription", 15, || {
-        geyser
-            .shared
-            .subscribe_requests()
-            .iter()
-            .filter(|r| r.from_slot.is_none())
-            .count()
-            >= 2
-    })
-    .await;
-    let from_slots: Vec<_> = geyser
-        .shared
-        .subscribe_requests()
-        .iter()
-        .map(|r| r.from_slot)
-        .collect();
-    assert!(
-        from_slots.contains(&Some(300_000_010)),
-        "it first tried to resume: {from_slots:?}"
-    );
-    eventually("re-read state delivered", 10, || {
-        server.live.last_delivered_slot.load(Ordering::Relaxed) >= 300_000_600
-    })
-    .await;
-    server.stop();
-    server.wait().await.unwrap();
-}
-
 /// While the stream is down, RPC polling keeps prices current and health says so; when the
 /// stream is back, it takes over again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -569,6 +487,21 @@ async fn a_gap_beyond_the_window_is_reread(generation: Generation) {
     };
     let vault = a_vault(&accounts);
     let (rpc, mut geyser, server) = subscribed_monitor(&accounts, generation).await;
+    assert_eq!(
+        server.live.resnapshots.load(Ordering::Relaxed),
+        1,
+        "the initial snapshot"
+    );
+    let first = geyser.shared.subscribe_requests()[0].clone();
+    assert!(
+        first
+            .accounts
+            .values()
+            .map(|f| f.account.len())
+            .sum::<usize>()
+            > 20,
+        "the snapshot found the dependencies"
+    );
     geyser
         .shared
         .publish(&vault, &vault_write(&vault, 300_000_010), 300_000_010);
