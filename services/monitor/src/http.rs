@@ -277,6 +277,25 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
             .set(state.hub.published(channel) as f64);
     }
     let (source_state, _) = state.source.get();
+    set_state_gauges(
+        "dexmon_source_state",
+        ("source", &state.source.name),
+        source_state,
+    );
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+/// One gauge per state, 1 for the current one and 0 for the others, labelled with `who` and
+/// `state` (so a dashboard can graph time spent in each state).
+fn set_state_gauges(
+    metric: &'static str,
+    who: (&'static str, &str),
+    current: protocol::SourceState,
+) {
     for candidate in [
         protocol::SourceState::Connected,
         protocol::SourceState::Reconnecting,
@@ -284,14 +303,9 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         protocol::SourceState::Down,
     ] {
         let label = format!("{candidate:?}").to_lowercase();
-        metrics::gauge!("dexmon_source_state", "source" => state.source.name.clone(), "state" => label)
-            .set(if candidate == source_state { 1.0 } else { 0.0 });
+        metrics::gauge!(metric, who.0 => who.1.to_owned(), "state" => label)
+            .set(if candidate == current { 1.0 } else { 0.0 });
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
 }
 
 /// Per-endpoint gauges, labelled `endpoint`.
@@ -317,16 +331,7 @@ fn endpoint_metrics(state: &AppState) {
         metrics::gauge!("dexmon_endpoint_lead_seconds_total", "endpoint" => name.clone())
             .set(e.lead_us_total.load(Ordering::Relaxed) as f64 / 1e6);
         let (current, _) = e.status.get();
-        for candidate in [
-            protocol::SourceState::Connected,
-            protocol::SourceState::Reconnecting,
-            protocol::SourceState::Fallback,
-            protocol::SourceState::Down,
-        ] {
-            let label = format!("{candidate:?}").to_lowercase();
-            metrics::gauge!("dexmon_endpoint_state", "endpoint" => name.clone(), "state" => label)
-                .set(if candidate == current { 1.0 } else { 0.0 });
-        }
+        set_state_gauges("dexmon_endpoint_state", ("endpoint", &name), current);
     }
 }
 
