@@ -21,6 +21,10 @@
 //! Each module documents the program version its layout was read from. Where a program later
 //! added fields inside former padding, the view reads them; older accounts read zero there.
 //!
+//! Beyond pools: [`discovery`] turns the pool layouts into `getProgramAccounts` filters that
+//! find every pool of a pair or a token, and [`metadata`] reads token names and symbols
+//! (Metaplex Token Metadata, Token-2022's metadata extensions).
+//!
 //! Features: `account-decoder` decodes JSON-RPC `UiAccount`s; `anchor` implements anchor-lang's
 //! account traits for the Anchor programs' views; `encode` writes account bytes from fields;
 //! `test-utils` loads the shared fixtures.
@@ -31,8 +35,10 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod discovery;
 mod error;
 // documented with the DLMM limit-order work
+pub mod metadata;
 #[allow(missing_docs)]
 pub mod meteora;
 pub mod orca;
@@ -52,8 +58,8 @@ pub mod test_utils;
 
 pub use error::{DecodeError, ExpectedLength};
 pub use program::{
-    AccountKind, Discriminator, METEORA_DLMM, ORCA_WHIRLPOOL, Program, RAYDIUM_AMM_V4,
-    RAYDIUM_CLMM, RAYDIUM_CPMM, SPL_TOKEN, SPL_TOKEN_2022, discriminator,
+    AccountKind, Discriminator, METAPLEX_TOKEN_METADATA, METEORA_DLMM, ORCA_WHIRLPOOL, Program,
+    RAYDIUM_AMM_V4, RAYDIUM_CLMM, RAYDIUM_CPMM, SPL_TOKEN, SPL_TOKEN_2022, discriminator,
 };
 pub use solana_pubkey::Pubkey;
 

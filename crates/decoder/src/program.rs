@@ -19,6 +19,9 @@ pub const SPL_TOKEN: Pubkey = pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5
 /// SPL Token-2022.
 pub const SPL_TOKEN_2022: Pubkey = pubkey!("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
 
+/// Metaplex Token Metadata (token names and symbols for SPL Token mints).
+pub const METAPLEX_TOKEN_METADATA: Pubkey = pubkey!("metaqbxxUerdq28cj1RbAWkYQm3ybzjb6a8bt518x1s");
+
 /// The first 8 bytes of an Anchor account: `sha256("account:<TypeName>")[..8]`.
 pub type Discriminator = [u8; 8];
 
@@ -87,6 +90,8 @@ pub enum AccountKind {
     TokenAccount,
     /// Mint account.
     Mint,
+    /// Metaplex Token Metadata `Metadata` account.
+    MetaplexMetadata,
 }
 
 impl AccountKind {
@@ -111,6 +116,7 @@ impl AccountKind {
             Self::DlmmOracle => "meteora-dlmm.Oracle",
             Self::TokenAccount => "spl-token.TokenAccount",
             Self::Mint => "spl-token.Mint",
+            Self::MetaplexMetadata => "metaplex.Metadata",
         }
     }
 }

@@ -79,12 +79,27 @@ pub fn fixtures_dir() -> Option<PathBuf> {
 ///
 /// # Panics
 /// When a listed file is missing or malformed: fixture data must load.
-#[allow(clippy::panic, clippy::expect_used)]
 pub fn all_fixtures() -> Option<Vec<Fixture>> {
-    let dir = fixtures_dir()?;
-    let manifest = std::fs::read_to_string(dir.join("accounts/MANIFEST.tsv"))
-        .expect("read accounts/MANIFEST.tsv");
-    let fixtures = manifest
+    Some(listed(&fixtures_dir()?, "accounts"))
+}
+
+/// Every token-metadata fixture listed in `metadata/MANIFEST.tsv` (Metaplex `Metadata`
+/// accounts and Token-2022 mints with metadata extensions), or `None` when the fixtures are
+/// absent outside CI. [`Fixture::file`] is relative to `metadata/`.
+///
+/// # Panics
+/// When the manifest or a listed file is missing or malformed.
+pub fn metadata_fixtures() -> Option<Vec<Fixture>> {
+    Some(listed(&fixtures_dir()?, "metadata"))
+}
+
+/// The fixtures `folder/MANIFEST.tsv` lists.
+#[allow(clippy::panic, clippy::expect_used)]
+fn listed(dir: &Path, folder: &str) -> Vec<Fixture> {
+    let manifest_path = dir.join(folder).join("MANIFEST.tsv");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .unwrap_or_else(|e| panic!("read {}: {e}", manifest_path.display()));
+    manifest
         .lines()
         .skip(1)
         .filter(|line| !line.trim().is_empty())
@@ -94,19 +109,22 @@ pub fn all_fixtures() -> Option<Vec<Fixture>> {
                 .next()
                 .expect("manifest line has a file")
                 .to_owned();
-            load(&dir, &file)
+            load_in(&dir.join(folder), &file)
         })
-        .collect();
-    Some(fixtures)
+        .collect()
 }
 
 /// Loads one fixture file, by its path under `accounts/`.
 ///
 /// # Panics
 /// When the file is missing or malformed.
-#[allow(clippy::panic, clippy::expect_used)]
 pub fn load(dir: &Path, file: &str) -> Fixture {
-    let path = dir.join("accounts").join(file);
+    load_in(&dir.join("accounts"), file)
+}
+
+#[allow(clippy::panic)]
+fn load_in(folder: &Path, file: &str) -> Fixture {
+    let path = folder.join(file);
     let text = std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     let raw: FixtureFile =
         serde_json::from_slice(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()));

@@ -33,6 +33,10 @@ pub mod extension_type {
     pub const NON_TRANSFERABLE: u16 = 9;
     /// `TransferHook` (mint, 64 bytes: authority, program id).
     pub const TRANSFER_HOOK: u16 = 14;
+    /// `MetadataPointer` (mint, 64 bytes: authority, metadata address).
+    pub const METADATA_POINTER: u16 = 18;
+    /// `TokenMetadata` (mint, variable: the SPL token-metadata interface's fields).
+    pub const TOKEN_METADATA: u16 = 19;
     /// `Pausable` (mint, 33 bytes: `PausableConfig` authority, paused flag).
     pub const PAUSABLE: u16 = 26;
 }
@@ -181,7 +185,7 @@ fn optional_nonzero_pubkey(data: &[u8], at: usize) -> Option<Pubkey> {
 /// Walks Token-2022 extensions the way the program does (`get_tlv_indices` and its caller):
 /// fewer than two bytes left, or an `Uninitialized` (0) type, ends the list; otherwise the
 /// header and value must fit. Returns the first value of `wanted`, if any.
-fn find_extension(
+pub(crate) fn find_extension(
     kind: AccountKind,
     data: &[u8],
     wanted: u16,

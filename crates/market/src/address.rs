@@ -54,3 +54,9 @@ pub fn dlmm_bin_array(lb_pair: &Pubkey, index: i64) -> Pubkey {
 pub fn dlmm_bitmap_extension(lb_pair: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[b"bitmap", lb_pair.as_ref()], &decoder::METEORA_DLMM).0
 }
+
+/// A mint's Metaplex Token Metadata account: seeds `["metadata", program, mint]`.
+pub fn metaplex_metadata(mint: &Pubkey) -> Pubkey {
+    let program = decoder::METAPLEX_TOKEN_METADATA;
+    Pubkey::find_program_address(&[b"metadata", program.as_ref(), mint.as_ref()], &program).0
+}

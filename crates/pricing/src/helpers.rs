@@ -167,10 +167,74 @@ pub fn pool_value(
     }
 }
 
+/// The exact value of `amounts` (raw token A, raw token B) in raw units of `quote`, at the
+/// exact `price` (B per A): integer math throughout, rounded down, saturating at `u128::MAX`.
+/// `None` when the price is zero and the value is asked in token A (no finite answer).
+///
+/// This is [`pool_value`] for decisions (liquidity floors, ranking pools): no floats.
+pub fn pool_value_exact(amounts: [u64; 2], price: &Price, quote: PoolToken) -> Option<u128> {
+    // amounts < 2^64 and prices < 2^256: every product fits in 512 bits.
+    use ruint::aliases::U512;
+    let [a, b] = amounts.map(U512::from);
+    // price = num / 2^shift (Q64.64 and squared Q64.64), or num / den (reserves).
+    let (num, den) = match *price {
+        Price::Ratio { b: pb, a: pa } => (U512::from(pb), U512::from(pa)),
+        Price::SqrtX64(s) => (U512::from(s) * U512::from(s), U512::ONE << 128usize),
+        Price::X64(p) => (U512::from(p), U512::ONE << 64usize),
+    };
+    let value = match quote {
+        PoolToken::B if den.is_zero() => return None,
+        PoolToken::B => b + a * num / den,
+        PoolToken::A if num.is_zero() => return None,
+        PoolToken::A => a + b * den / num,
+    };
+    Some(u128::try_from(value).unwrap_or(u128::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::{AmmV4Params, AmmV4Pool, Vault};
+
+    #[test]
+    fn exact_value_matches_each_price_form() {
+        // 2 A at 3 B per A plus 5 B: 11 B, or 11/3 A rounded down.
+        let ratio = Price::Ratio { b: 3, a: 1 };
+        assert_eq!(pool_value_exact([2, 5], &ratio, PoolToken::B), Some(11));
+        assert_eq!(pool_value_exact([2, 5], &ratio, PoolToken::A), Some(3));
+        // sqrt(4) = 2 in Q64.64 is a price of 4; 4 in Q64.64 is a price of 4.
+        let sqrt = Price::SqrtX64(2u128 << 64);
+        let x64 = Price::X64(4u128 << 64);
+        for price in [sqrt, x64] {
+            assert_eq!(pool_value_exact([10, 1], &price, PoolToken::B), Some(41));
+            assert_eq!(pool_value_exact([10, 8], &price, PoolToken::A), Some(12));
+        }
+        assert_eq!(pool_value_exact([1, 1], &Price::X64(0), PoolToken::A), None);
+        assert_eq!(
+            pool_value_exact([1, 1], &Price::Ratio { b: 1, a: 0 }, PoolToken::B),
+            None
+        );
+        // The largest amounts at the largest price saturate rather than wrap.
+        let huge = Price::SqrtX64(u128::MAX);
+        assert_eq!(
+            pool_value_exact([u64::MAX, u64::MAX], &huge, PoolToken::B),
+            Some(u128::MAX)
+        );
+    }
+
+    proptest::proptest! {
+        /// Never panics, and agrees with the float version where both are meaningful.
+        #[test]
+        fn exact_value_never_panics(a: u64, b: u64, p: u128, form in 0u8..3, q: bool) {
+            let price = match form {
+                0 => Price::Ratio { b: p, a: (p >> 3).max(1) },
+                1 => Price::SqrtX64(p),
+                _ => Price::X64(p),
+            };
+            let quote = if q { PoolToken::A } else { PoolToken::B };
+            let _ = pool_value_exact([a, b], &price, quote);
+        }
+    }
 
     fn pool() -> AmmV4Pool {
         AmmV4Pool::new(AmmV4Params {

@@ -8,6 +8,7 @@
 mod amm_v4;
 mod cpmm;
 mod dlmm;
+mod liquidity;
 mod raydium_clmm;
 mod whirlpool;
 
