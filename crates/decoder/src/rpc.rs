@@ -27,8 +27,8 @@ pub enum RpcDecodeError {
     #[error("invalid base64 account data: {0}")]
     /// The account data is not valid base64.
     Base64(#[from] base64::DecodeError),
-    #[error("invalid owner {0:?}")]
-    /// The owner is not a valid base58 address.
+    #[error("invalid address {0:?}")]
+    /// An owner or account address is not a valid base58 address.
     Owner(String),
     /// The decoded data's length differs from the `space` the node reports.
     #[error("account data is {actual} bytes but space says {space}")]
@@ -175,6 +175,90 @@ pub fn parse_get_multiple_accounts(json: &[u8]) -> Result<MultipleAccounts, RpcD
         .map(|entry| entry.map(WireAccount::into_account).transpose())
         .collect::<Result<_, _>>()?;
     Ok(MultipleAccounts {
+        slot: body.context.slot,
+        accounts,
+    })
+}
+
+/// One entry of a `getProgramAccounts` answer. With a `dataSlice`, `account.data` is the slice
+/// and `space` the whole account's length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyedAccount {
+    /// The account's address.
+    pub pubkey: Pubkey,
+    /// The account, its data as returned (the slice, when one was asked for).
+    pub account: RpcAccount,
+    /// The whole account's length, when the node reports it.
+    pub space: Option<u64>,
+}
+
+/// The `result` of `getProgramAccounts` asked `withContext: true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgramAccounts {
+    /// The slot the node answered at.
+    pub slot: u64,
+    /// Every matching account, in the node's order.
+    pub accounts: Vec<KeyedAccount>,
+}
+
+#[derive(Deserialize)]
+struct ProgramEnvelope {
+    result: Option<ProgramBody>,
+    error: Option<RpcErrorBody>,
+}
+
+#[derive(Deserialize)]
+struct ProgramBody {
+    context: Context,
+    value: Vec<WireKeyed>,
+}
+
+#[derive(Deserialize)]
+struct WireKeyed {
+    pubkey: String,
+    account: WireAccount,
+}
+
+/// Parses a complete `getProgramAccounts` JSON-RPC response (`withContext: true`, base64).
+/// `space` is kept aside rather than checked, since a `dataSlice` returns fewer bytes.
+///
+/// # Errors
+/// Invalid JSON, an RPC `error` object, an invalid address, or any account that fails
+/// [`WireAccount::into_account`].
+pub fn parse_get_program_accounts(json: &[u8]) -> Result<ProgramAccounts, RpcDecodeError> {
+    let envelope: ProgramEnvelope = serde_json::from_slice(json)?;
+    if let Some(error) = envelope.error {
+        return Err(RpcDecodeError::Rpc {
+            code: error.code,
+            message: error.message,
+        });
+    }
+    let body = envelope.result.ok_or(RpcDecodeError::Rpc {
+        code: 0,
+        message: "response has neither result nor error".to_owned(),
+    })?;
+    let accounts = body
+        .value
+        .into_iter()
+        .map(|entry| {
+            let pubkey = entry
+                .pubkey
+                .parse()
+                .map_err(|_| RpcDecodeError::Owner(entry.pubkey.clone()))?;
+            let space = entry.account.space;
+            let account = WireAccount {
+                space: None,
+                ..entry.account
+            }
+            .into_account()?;
+            Ok(KeyedAccount {
+                pubkey,
+                account,
+                space,
+            })
+        })
+        .collect::<Result<_, RpcDecodeError>>()?;
+    Ok(ProgramAccounts {
         slot: body.context.slot,
         accounts,
     })

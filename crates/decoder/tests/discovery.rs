@@ -105,7 +105,40 @@ fn the_filters_speak_json_rpc() {
     assert_eq!(POOL_LAYOUTS.len(), 5);
 }
 
+#[test]
+fn program_accounts_answers_parse_with_their_slices() {
+    // The shape Agave answers `getProgramAccounts` with `withContext` and a `dataSlice`:
+    // `data` is the slice, `space` the whole account.
+    let json = br#"{"jsonrpc":"2.0","result":{"context":{"apiVersion":"2.1.9","slot":42},
+        "value":[{"pubkey":"HJPjoWUrhoZzkNfRpHuieeFk9WcZWjwy6PBjZ81ngndJ","account":{
+        "data":["AQID","base64"],"executable":false,"lamports":7,
+        "owner":"whirLbMiicVdio4qvUfM5KAg6Ct8VwpYzGff3uctyCc","rentEpoch":18446744073709551615,
+        "space":653}}]},"id":1}"#;
+    let parsed = decoder::rpc::parse_get_program_accounts(json).unwrap();
+    assert_eq!(parsed.slot, 42);
+    let only = &parsed.accounts[0];
+    assert_eq!(
+        only.pubkey.to_string(),
+        "HJPjoWUrhoZzkNfRpHuieeFk9WcZWjwy6PBjZ81ngndJ"
+    );
+    assert_eq!(
+        (only.account.data.as_slice(), only.space),
+        (&[1u8, 2, 3][..], Some(653))
+    );
+    assert_eq!(only.account.owner, ORCA_WHIRLPOOL);
+    let refused =
+        br#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":1}"#;
+    let err = decoder::rpc::parse_get_program_accounts(refused).unwrap_err();
+    assert!(err.to_string().contains("-32601"), "{err}");
+}
+
 proptest! {
+    /// No bytes make the answer parser panic.
+    #[test]
+    fn program_accounts_parser_never_panics(data in prop::collection::vec(any::<u8>(), 0..400)) {
+        let _ = decoder::rpc::parse_get_program_accounts(&data);
+    }
+
     /// Filters and slices never panic on any bytes.
     #[test]
     fn filters_and_slices_never_panic(

@@ -57,6 +57,8 @@ pub struct FileConfig {
     #[serde(default)]
     pub pools: PoolsSection,
     #[serde(default)]
+    pub tokens: TokensSection,
+    #[serde(default)]
     pub simulator: SimulatorSection,
     #[serde(default)]
     pub prices: PricesSection,
@@ -147,6 +149,33 @@ pub struct RpcSection {
 pub struct PoolsSection {
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// Pairs to discover pools of: `"SOL/USDC"`, symbols or mint addresses.
+    #[serde(default)]
+    pub pairs: Vec<String>,
+    /// Mints to discover every pool of.
+    #[serde(default)]
+    pub tokens: Vec<String>,
+    /// Liquidity floor per valuation token, in whole tokens: `{ USDC = 10000, SOL = 50 }`.
+    #[serde(default)]
+    pub min_liquidity: std::collections::BTreeMap<String, u64>,
+    /// At most this many pools per pair (default 5).
+    pub max_per_pair: Option<usize>,
+    /// Rediscovery interval (default 600).
+    pub discovery_interval_secs: Option<u64>,
+    /// `getProgramAccounts` calls in flight at once (default 4).
+    pub discovery_concurrency: Option<usize>,
+}
+
+/// `[tokens]`: symbols the configuration names, and where on-chain metadata is cached.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensSection {
+    /// Mint address to symbol; always wins over built-in and on-chain symbols.
+    #[serde(default)]
+    pub symbols: std::collections::BTreeMap<String, String>,
+    /// The metadata cache file (default: `token-metadata.json` beside the recording, or in
+    /// the working directory).
+    pub metadata_cache: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -208,6 +237,7 @@ impl FileConfig {
 pub(crate) fn live_settings(
     cli: &crate::cli::Cli,
     file: &FileConfig,
+    tokens: &crate::tokens::TokenRegistry,
     explicit: &dyn Fn(&str) -> bool,
 ) -> Result<Option<crate::LiveSettings>, ConfigError> {
     use ConfigError as E;
@@ -220,16 +250,7 @@ pub(crate) fn live_settings(
     } else {
         cli.pools.clone()
     };
-    let mut pools = Vec::with_capacity(pool_texts.len());
-    for (i, text) in pool_texts.iter().enumerate() {
-        let key = text.trim().parse::<decoder::Pubkey>().map_err(|_| {
-            E::invalid(
-                &format!("pools.addresses[{i}]"),
-                format!("{text:?} is not a base58 pubkey"),
-            )
-        })?;
-        pools.push(key);
-    }
+    let pools = pool_addresses(&pool_texts)?;
     let sections: Vec<YellowstoneSection> = match &cli.grpc_endpoint {
         Some(endpoint) => {
             let base = file.yellowstone.0.first().cloned().unwrap_or_default();
@@ -247,10 +268,12 @@ pub(crate) fn live_settings(
     if sections.is_empty() {
         return Ok(None);
     }
-    if pools.is_empty() {
+    let radius = sections.first().and_then(|s| s.array_radius).unwrap_or(2);
+    let discovery = crate::discovery::settings::from_file(file, tokens, radius)?;
+    if pools.is_empty() && discovery.is_none() {
         return Err(E::invalid(
             "pools.addresses",
-            "at least one pool is needed for the live source",
+            "at least one pool (or [pools] pairs / tokens to discover) is needed for the live source",
         ));
     }
     let several = sections.len() > 1;
@@ -306,11 +329,37 @@ pub(crate) fn live_settings(
             })
         }
     };
+    if discovery.is_some() && rpc.is_none() {
+        return Err(E::invalid(
+            "rpc.url",
+            "pool discovery ([pools] pairs / tokens) needs an RPC endpoint",
+        ));
+    }
     Ok(Some(crate::LiveSettings {
         endpoints,
         rpc,
         pools,
+        discovery,
     }))
+}
+
+/// Pool addresses from their base58 texts; errors name `pools.addresses[i]`.
+///
+/// # Errors
+/// A text that is not a base58 pubkey.
+pub fn pool_addresses(texts: &[String]) -> Result<Vec<decoder::Pubkey>, ConfigError> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            text.trim().parse::<decoder::Pubkey>().map_err(|_| {
+                ConfigError::invalid(
+                    &format!("pools.addresses[{i}]"),
+                    format!("{text:?} is not a base58 pubkey"),
+                )
+            })
+        })
+        .collect()
 }
 
 fn positive_secs(

@@ -41,6 +41,8 @@ pub struct AppState {
     pub live: Arc<crate::source::yellowstone::LiveStats>,
     pub ws: WsContext,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The followed pools (`POST /api/pools`, `DELETE /api/pools/{address}`).
+    pub pools: Arc<crate::pools::PoolControl>,
     /// Data older than this is stale: `/ready` answers 503.
     pub stale_after: Duration,
     /// RPC polling standing in for every stream longer than this: `/ready` answers 503.
@@ -60,12 +62,20 @@ impl std::fmt::Debug for AppState {
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/prices", get(prices))
-        .route("/api/pools", get(pools))
+        .route("/api/pools", get(pools).post(crate::pools::api::add))
+        .route(
+            "/api/pools/{address}",
+            axum::routing::delete(crate::pools::api::remove),
+        )
         .route("/api/opportunities", get(opportunities))
         .route("/api/stats", get(stats))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
     let cors = tower_http::cors::CorsLayer::new()
-        .allow_methods([axum::http::Method::GET])
+        .allow_methods([
+            axum::http::Method::GET,
+            axum::http::Method::POST,
+            axum::http::Method::DELETE,
+        ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .allow_origin(tower_http::cors::Any);
     Router::new()

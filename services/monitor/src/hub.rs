@@ -124,6 +124,23 @@ impl Hub {
         self.sent[channel.index()].load(Ordering::Relaxed)
     }
 
+    /// Publishes a `log` message on the logs channel.
+    pub fn log(&self, level: protocol::LogLevel, message: &str, context: &[(&str, String)]) {
+        let context = (!context.is_empty()).then(|| {
+            context
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        });
+        self.publish(ServerMessage::Log(protocol::LogMessage {
+            seq: 0,
+            timestamp: protocol::Timestamp::default(),
+            level,
+            message: message.to_owned(),
+            context,
+        }));
+    }
+
     /// Stamps, encodes once, records and broadcasts a channel message. Control messages are
     /// not published here (they go to one connection).
     pub fn publish(&self, mut message: ServerMessage) -> Option<Published> {

@@ -30,11 +30,14 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
+pub mod discovery;
 pub mod error;
 pub mod health;
 pub mod http;
 pub mod hub;
 pub mod pipeline;
+pub mod pools;
+pub mod reload;
 pub mod shutdown;
 pub mod snapshot;
 pub mod source;
@@ -75,6 +78,12 @@ pub struct Settings {
     /// Load tests only: benchmark `log` messages per second (0 = off), their size, and the
     /// delay before publishing starts.
     pub bench_publish: (u32, usize, Duration),
+    /// Built-in and configured token symbols (on-chain ones are added while running).
+    pub tokens: tokens::TokenRegistry,
+    /// The `--config` file, re-read on `SIGHUP` for its `[pools]` section.
+    pub config_path: Option<PathBuf>,
+    /// Where on-chain token metadata is cached (`None`: in memory only).
+    pub metadata_cache: Option<PathBuf>,
 }
 
 /// What the live source follows and where from.
@@ -84,6 +93,8 @@ pub struct LiveSettings {
     pub endpoints: Vec<source::yellowstone::YellowstoneConfig>,
     pub rpc: Option<RpcSettings>,
     pub pools: Vec<decoder::Pubkey>,
+    /// Pairs and tokens to discover pools of (needs `rpc`).
+    pub discovery: Option<discovery::DiscoverySettings>,
 }
 
 /// The RPC endpoint for snapshots and fallback polling.
@@ -114,6 +125,9 @@ impl Default for Settings {
             live: None,
             prices: pipeline::PriceConfig::default(),
             bench_publish: (0, 256, Duration::ZERO),
+            tokens: tokens::TokenRegistry::default(),
+            config_path: None,
+            metadata_cache: None,
         }
     }
 }
@@ -232,7 +246,8 @@ impl Settings {
             return Err(E::invalid("prices.refresh_ms", "must be at least 1").into());
         }
 
-        let live = config::live_settings(cli, &file, &explicit)?;
+        let token_registry = discovery::settings::registry(&file)?;
+        let live = config::live_settings(cli, &file, &token_registry, &explicit)?;
         if source == cli::SourceArg::Yellowstone && live.is_none() {
             return Err(E::invalid(
                 "yellowstone.endpoint",
@@ -248,14 +263,26 @@ impl Settings {
         if queue_capacity == 0 {
             return Err(E::invalid("queue_capacity", "must be at least 1").into());
         }
+        let record = match &cli.command {
+            Some(cli::Command::Record { out }) => Some(out.clone()),
+            _ => cli.record.clone(),
+        };
+        let metadata_cache = file.tokens.metadata_cache.clone().or_else(|| {
+            let dir = record
+                .as_ref()
+                .and_then(|r| r.parent())
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default();
+            Some(dir.join("token-metadata.json"))
+        });
         Ok(Self {
             listen: pick!("listen", cli.listen.clone(), file.listen.clone()),
             source,
             replay_speed: cli.replay_speed,
-            record: match &cli.command {
-                Some(cli::Command::Record { out }) => Some(out.clone()),
-                _ => cli.record.clone(),
-            },
+            record,
+            tokens: token_registry,
+            config_path: cli.config.clone(),
+            metadata_cache,
             simulator: source::simulator::SimulatorConfig {
                 seed: pick!("sim_seed", cli.sim_seed, file.simulator.seed),
                 updates_per_second: sim_rate,
@@ -340,6 +367,10 @@ pub struct Running {
     pub live: Arc<source::yellowstone::LiveStats>,
     /// Everything published, for embedders and tests.
     pub hub: Arc<hub::Hub>,
+    /// The followed pools; changes reach the live source and the pipeline.
+    pub pools: Arc<pools::PoolControl>,
+    /// Re-reads `[pools]` from the configuration file (what `SIGHUP` does).
+    pub reload: Option<Arc<reload::Reload>>,
     stop: watch::Sender<bool>,
     queue: Arc<source::CoalescingQueue>,
     task: Option<JoinHandle<Result<(), MonitorError>>>,
@@ -427,6 +458,16 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         _ => source::yellowstone::LiveStats::default(),
     });
 
+    // Runtime pool changes: to the live source (subscription) and the pipeline (control
+    // messages between batches, the queue woken to take them).
+    let (control_tx, control_rx) = std::sync::mpsc::channel::<pipeline::Control>();
+    let pipeline_link = pools::PipelineLink {
+        control: control_tx,
+        queue: queue.clone(),
+    };
+    let (changes_tx, changes_rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut changes_rx = Some(changes_rx);
+
     // Source. A replay hands the pipeline its recorded batches directly; the others go
     // through the coalescing queue.
     let mut replay_input: Option<tokio::sync::mpsc::Receiver<source::replay::TimedBatch>> = None;
@@ -500,6 +541,9 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                 rpc,
                 live.pools,
                 ctx,
+                changes_rx
+                    .take()
+                    .ok_or_else(|| MonitorError::Config("the live source started twice".into()))?,
             ));
             (status, task)
         }
@@ -521,11 +565,42 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         }
     };
 
+    // Which pools are followed, and discovery of more.
+    let live_source = matches!(settings.source, cli::SourceArg::Yellowstone);
+    let pool_control = Arc::new(pools::PoolControl::new(
+        settings
+            .live
+            .as_ref()
+            .map(|l| l.pools.clone())
+            .unwrap_or_default(),
+        live_source.then_some(changes_tx),
+        pipeline_link.clone(),
+        hub.clone(),
+    ));
+    let (discovery_tx, discovery_task) =
+        start_discovery(&settings, &pool_control, &pipeline_link, &hub, &stop_rx)?;
+    let reload = settings.config_path.clone().map(|path| {
+        Arc::new(reload::Reload {
+            path,
+            tokens: settings.tokens.clone(),
+            array_radius: settings
+                .live
+                .as_ref()
+                .and_then(|l| l.endpoints.first())
+                .map_or(2, |e| e.array_radius),
+            pools: pool_control.clone(),
+            discovery: discovery_tx,
+        })
+    });
+    let hangup_task = reload
+        .clone()
+        .map(|r| tokio::spawn(reload::on_hangup(r, stop_rx.clone())));
+
     // Pipeline.
     let mut pipeline = pipeline::Pipeline::new(
         detector::DetectorConfig::default(),
         settings.prices,
-        tokens::TokenRegistry::default(),
+        settings.tokens.clone(),
         hub.clone(),
     );
     let pipeline_stats = pipeline.stats.clone();
@@ -543,6 +618,12 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                     None => break,
                 },
             };
+            while let Ok(control) = control_rx.try_recv() {
+                pipeline.control(control);
+            }
+            if batch.is_empty() && slot.is_none() {
+                continue;
+            }
             if let Some(rec) = recorder.as_mut()
                 && !record(rec, &batch, slot, clock)
             {
@@ -571,6 +652,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         live: live_stats.clone(),
         ws: ws_ctx,
         metrics,
+        pools: pool_control.clone(),
         stale_after: settings.stale_after,
         max_fallback: settings
             .live
@@ -614,6 +696,9 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         let _ = source_task.await;
         let _ = pipeline_task.await;
         let _ = health_task.await;
+        for task in [discovery_task, hangup_task].into_iter().flatten() {
+            let _ = task.await;
+        }
         if let Some(task) = bench_task {
             let _ = task.await;
         }
@@ -624,6 +709,8 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         addr,
         source: source_status,
         live: live_stats,
+        pools: pool_control,
+        reload,
         hub,
         stop: stop_tx,
         queue,
@@ -631,8 +718,51 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     })
 }
 
+type DiscoveryStart = (
+    Option<watch::Sender<discovery::DiscoverySettings>>,
+    Option<JoinHandle<()>>,
+);
+
+/// Starts rediscovery for a live source with an RPC endpoint (idle while there is nothing
+/// to discover, so `SIGHUP` can add pairs later).
+fn start_discovery(
+    settings: &Settings,
+    pools: &Arc<pools::PoolControl>,
+    pipeline: &pools::PipelineLink,
+    hub: &Arc<hub::Hub>,
+    stop: &watch::Receiver<bool>,
+) -> Result<DiscoveryStart, MonitorError> {
+    let (Some(live), cli::SourceArg::Yellowstone) = (&settings.live, &settings.source) else {
+        return Ok((None, None));
+    };
+    let Some(rpc) = &live.rpc else {
+        return Ok((None, None));
+    };
+    let client = source::rpc::RpcClient::new(&rpc.url, rpc.timeout)
+        .map_err(|e| MonitorError::Config(e.to_string()))?;
+    let mut initial = live
+        .discovery
+        .clone()
+        .unwrap_or_else(|| discovery::DiscoverySettings::new(Vec::new()));
+    if let Some(endpoint) = live.endpoints.first() {
+        initial.array_radius = endpoint.array_radius;
+    }
+    let (tx, rx) = watch::channel(initial);
+    let task = discovery::task::DiscoveryTask {
+        rpc: client,
+        settings: rx,
+        tokens: settings.tokens.clone(),
+        metadata: tokens::metadata::MetadataCache::open(settings.metadata_cache.as_deref()),
+        control: pools.clone(),
+        pipeline: pipeline.clone(),
+        hub: hub.clone(),
+        stop: stop.clone(),
+    };
+    Ok((Some(tx), Some(tokio::spawn(task.run()))))
+}
+
 /// TLS for gRPC and RPC uses ring; rustls needs it named once per process.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     static INSTALLED: OnceLock<()> = OnceLock::new();
     INSTALLED.get_or_init(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

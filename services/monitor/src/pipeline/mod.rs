@@ -19,7 +19,7 @@ use decoder::Pubkey;
 use detector::{Detector, DetectorConfig, PoolUpdate};
 use market::{Applied, Market, MarketError, Pool, PoolSnapshot, QuoteClock};
 use pricing::helpers::{PoolToken, pool_value, price_of};
-use protocol::{LogLevel, LogMessage, PriceUpdate, ServerMessage, Timestamp};
+use protocol::{LogLevel, PriceUpdate, ServerMessage, Timestamp};
 
 use crate::clock::{BatchClock, monotonic_us};
 use crate::hub::Hub;
@@ -149,6 +149,17 @@ struct PricedPool<'a> {
     received_at_us: u64,
 }
 
+/// A change made while running, applied between batches.
+#[derive(Debug, Clone)]
+pub enum Control {
+    /// The pool is followed (again).
+    AddPool(Pubkey),
+    /// The pool is no longer followed.
+    RemovePool(Pubkey),
+    /// A token's symbol learnt from on-chain metadata.
+    Token(detector::TokenInfo),
+}
+
 /// The stages between a source's queue and the hub.
 pub struct Pipeline {
     market: Market,
@@ -163,6 +174,8 @@ pub struct Pipeline {
     logged_failures: BTreeSet<Pubkey>,
     /// The batch being processed's time.
     clock: BatchClock,
+    /// Pools no longer followed: their late updates are dropped.
+    removed: BTreeSet<Pubkey>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -182,7 +195,7 @@ impl Pipeline {
     ) -> Self {
         let mut detector = Detector::new(detector_config, SOL.to_bytes());
         for token in tokens.all() {
-            detector.register_token(token.clone());
+            detector.register_token(token);
         }
         Self {
             market: Market::default(),
@@ -195,6 +208,7 @@ impl Pipeline {
             stats: Arc::new(PipelineStats::default()),
             logged_failures: BTreeSet::new(),
             clock: BatchClock::wall(),
+            removed: BTreeSet::new(),
         }
     }
 
@@ -223,6 +237,10 @@ impl Pipeline {
                 .latest_slot
                 .fetch_max(update.slot, Ordering::Relaxed);
             let pubkey = update.pubkey;
+            if self.removed.contains(&pubkey) {
+                // In flight when the pool stopped being followed.
+                continue;
+            }
             let applied = self.market.apply(market::AccountUpdate {
                 pubkey,
                 owner: update.owner,
@@ -281,19 +299,7 @@ impl Pipeline {
     }
 
     fn log(&self, level: LogLevel, message: &str, context: &[(&str, String)]) {
-        let context = (!context.is_empty()).then(|| {
-            context
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect()
-        });
-        self.hub.publish(ServerMessage::Log(LogMessage {
-            seq: 0,
-            timestamp: Timestamp::default(),
-            level,
-            message: message.to_owned(),
-            context,
-        }));
+        self.hub.log(level, message, context);
     }
 
     /// The chain time of the batch being processed.
@@ -490,6 +496,44 @@ impl Pipeline {
             slot,
             last_update_ms: now.saturating_sub(received_at_us) / 1_000,
         }));
+    }
+
+    /// Applies a change made at runtime (see [`Control`]).
+    pub fn control(&mut self, control: Control) {
+        match control {
+            Control::RemovePool(address) => self.remove_pool(&address),
+            Control::AddPool(address) => {
+                self.removed.remove(&address);
+            }
+            Control::Token(token) => {
+                self.detector.register_token(token.clone());
+                let mint = Pubkey::new_from_array(token.mint);
+                self.tokens
+                    .insert_metadata(mint, &token.symbol, token.decimals);
+            }
+        }
+    }
+
+    /// Stops following a pool: its price is withdrawn (no more `price_update`s) and its open
+    /// opportunities close.
+    pub fn remove_pool(&mut self, address: &Pubkey) {
+        self.removed.insert(*address);
+        if self.market.remove_pool(address).is_none() {
+            return;
+        }
+        self.freshness.remove(address);
+        self.stats
+            .unpriced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(address);
+        if self.last_price.remove(address).is_some() {
+            self.hub.withdraw_price(&address.to_string());
+        }
+        let events = self
+            .detector
+            .remove_pool(&address.to_bytes(), self.clock.now_us);
+        self.publish_events(events);
     }
 
     /// Open opportunities now.

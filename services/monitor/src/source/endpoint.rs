@@ -348,14 +348,22 @@ pub fn filters(
     use yellowstone_grpc_proto::geyser::{
         SubscribeRequestFilterAccounts, SubscribeRequestFilterSlots,
     };
-    SubscribeRequest {
-        accounts: HashMap::from([(
+    let account: Vec<String> = accounts.into_iter().map(|k| k.to_string()).collect();
+    // An account filter naming no account would match every account on chain: with nothing
+    // to follow (yet), subscribe to slots only.
+    let accounts = if account.is_empty() {
+        HashMap::new()
+    } else {
+        HashMap::from([(
             ACCOUNTS_FILTER.to_owned(),
             SubscribeRequestFilterAccounts {
-                account: accounts.into_iter().map(|k| k.to_string()).collect(),
+                account,
                 ..Default::default()
             },
-        )]),
+        )])
+    };
+    SubscribeRequest {
+        accounts,
         slots: HashMap::from([(
             super::yellowstone::SLOTS_FILTER.to_owned(),
             SubscribeRequestFilterSlots {

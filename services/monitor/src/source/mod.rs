@@ -20,6 +20,14 @@ use decoder::Pubkey;
 
 pub use queue::CoalescingQueue;
 
+/// A change to the pools the live source follows, made while it runs (REST, `SIGHUP`,
+/// rediscovery).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PoolChange {
+    Add(Vec<Pubkey>),
+    Remove(Vec<Pubkey>),
+}
+
 /// The running source's connection state, for `/ready`, `/metrics` and health reports.
 #[derive(Debug)]
 pub struct SourceStatus {

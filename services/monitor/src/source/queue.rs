@@ -33,6 +33,8 @@ struct Inner {
     pending: HashMap<Pubkey, AccountUpdate>,
     slot: Option<u64>,
     closed: bool,
+    /// Wake the consumer once even with nothing pending (control messages beside the queue).
+    woken: bool,
 }
 
 /// A latest-wins, per-account queue with a fixed capacity.
@@ -97,6 +99,13 @@ impl CoalescingQueue {
     }
 
     /// No more input: wakes the consumer, which drains what is left and then gets `None`.
+    /// Makes the consumer's `pop_batch` return once, with an empty batch if nothing is
+    /// pending, so it can look at work kept beside the queue (pipeline control messages).
+    pub fn wake(&self) {
+        self.lock().woken = true;
+        self.notify.notify_one();
+    }
+
     pub fn close(&self) {
         self.lock().closed = true;
         self.notify.notify_one();
@@ -126,6 +135,9 @@ impl CoalescingQueue {
                 }
                 if inner.closed {
                     return None;
+                }
+                if std::mem::take(&mut inner.woken) {
+                    return Some((Vec::new(), None));
                 }
             }
             self.notify.notified().await;

@@ -4,13 +4,17 @@
 //! `getMultipleAccounts` takes at most 100 addresses, so larger sets go in batches, each
 //! with `encoding: base64` and `minContextSlot` (a node behind the slot we already hold
 //! answers an error rather than older state). Responses are parsed by
-//! [`decoder::rpc::parse_get_multiple_accounts`].
+//! [`decoder::rpc::parse_get_multiple_accounts`]. Pool discovery's `getProgramAccounts`
+//! searches go through the same client ([`RpcClient::get_program_accounts`]).
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use decoder::Pubkey;
-use decoder::rpc::{RpcDecodeError, parse_get_multiple_accounts};
+use decoder::discovery::{AccountFilter, DataSlice};
+use decoder::rpc::{
+    ProgramAccounts, RpcDecodeError, parse_get_multiple_accounts, parse_get_program_accounts,
+};
 
 use super::{AccountUpdate, SourceKind};
 use crate::clock::monotonic_us;
@@ -33,6 +37,33 @@ pub enum RpcError {
     Decode(#[from] RpcDecodeError),
     #[error("RPC returned {got} accounts for {asked} addresses")]
     Count { asked: usize, got: usize },
+}
+
+impl RpcError {
+    /// The provider does not serve this method at all (disabled, not allowed, excluded from
+    /// its indexes): retrying will not help.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => matches!(status, 401 | 403 | 405 | 410 | 501),
+            // -32601 method not found; -32010 excluded from account secondary indexes;
+            // -32600 invalid request (some providers' answer for a method they block).
+            Self::Decode(RpcDecodeError::Rpc { code, .. }) => {
+                matches!(code, -32601 | -32010 | -32600)
+            }
+            _ => false,
+        }
+    }
+
+    /// The provider asks to slow down (HTTP 429, or its JSON-RPC equivalent).
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            Self::Status { status, .. } => *status == 429,
+            Self::Decode(RpcDecodeError::Rpc { code, message }) => {
+                *code == 429 || message.to_ascii_lowercase().contains("rate limit")
+            }
+            _ => false,
+        }
+    }
 }
 
 /// The account fields an [`AccountUpdate`] does not carry.
@@ -69,6 +100,7 @@ impl RpcClient {
     /// # Errors
     /// The HTTP client cannot be built (no TLS provider, for example).
     pub fn new(url: &str, timeout: Duration) -> Result<Self, RpcError> {
+        crate::install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -113,25 +145,7 @@ impl RpcClient {
                 "method": "getMultipleAccounts",
                 "params": [addresses, config],
             });
-            let response = self
-                .http
-                .post(&self.url)
-                .json(&body)
-                .send()
-                .await
-                .map_err(|source| self.http_error(source))?;
-            let status = response.status();
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|source| self.http_error(source))?;
-            if !status.is_success() {
-                let body = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
-                return Err(RpcError::Status {
-                    status: status.as_u16(),
-                    body,
-                });
-            }
+            let bytes = self.call(&body).await?;
             let parsed = parse_get_multiple_accounts(&bytes)?;
             if parsed.accounts.len() != batch.len() {
                 return Err(RpcError::Count {
@@ -164,6 +178,58 @@ impl RpcClient {
             }
         }
         Ok(read)
+    }
+
+    /// Reads the accounts of `program` that pass every filter, only `slice` of each
+    /// (`getProgramAccounts` with `withContext`, base64).
+    ///
+    /// # Errors
+    /// As [`RpcClient::get_multiple_accounts`]; [`RpcError::is_refusal`] tells a provider that
+    /// does not serve the method, [`RpcError::is_rate_limited`] one asking to slow down.
+    pub async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        filters: &[AccountFilter],
+        slice: DataSlice,
+    ) -> Result<ProgramAccounts, RpcError> {
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "getProgramAccounts",
+            "params": [program.to_string(), {
+                "encoding": "base64",
+                "commitment": "confirmed",
+                "withContext": true,
+                "dataSlice": slice.to_json(),
+                "filters": filters.iter().map(AccountFilter::to_json).collect::<Vec<_>>(),
+            }],
+        });
+        let bytes = self.call(&body).await?;
+        Ok(parse_get_program_accounts(&bytes)?)
+    }
+
+    /// Posts one JSON-RPC request and returns the body of a successful HTTP answer.
+    async fn call(&self, body: &serde_json::Value) -> Result<Bytes, RpcError> {
+        let response = self
+            .http
+            .post(&self.url)
+            .json(body)
+            .send()
+            .await
+            .map_err(|source| self.http_error(source))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| self.http_error(source))?;
+        if !status.is_success() {
+            let body = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned();
+            return Err(RpcError::Status {
+                status: status.as_u16(),
+                body,
+            });
+        }
+        Ok(bytes)
     }
 
     fn http_error(&self, source: reqwest::Error) -> RpcError {

@@ -5,7 +5,8 @@
 //! its vaults and mints, its fee config (CPMM, CLMM), the adaptive-fee oracle (Orca), the
 //! bitmap extension (CLMM, DLMM), and the tick or bin arrays within `array_radius` arrays of
 //! the current price. When a pool's price leaves its window, [`Watchlist::observe`] says so
-//! and the source re-subscribes.
+//! and the source re-subscribes. Pools join ([`Watchlist::add`]) and leave
+//! ([`Watchlist::remove`]) while running.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -47,6 +48,22 @@ impl Watchlist {
     /// The configured pools.
     pub fn pools(&self) -> &BTreeSet<Pubkey> {
         &self.pools
+    }
+
+    /// Arrays followed either side of each concentrated pool's price.
+    pub fn radius(&self) -> u32 {
+        self.radius
+    }
+
+    /// Follows one more pool. True when it was not followed yet.
+    pub fn add(&mut self, pool: Pubkey) -> bool {
+        self.pools.insert(pool)
+    }
+
+    /// Stops following a pool and what only it needed. True when it was followed.
+    pub fn remove(&mut self, pool: &Pubkey) -> bool {
+        self.needs.remove(pool);
+        self.pools.remove(pool)
     }
 
     /// Takes note of an account's new state. True when the set of accounts to follow changed

@@ -37,7 +37,7 @@ use super::endpoint::{self, Endpoint, EndpointStats, Event};
 use super::merge::{Admission, Merge, Origin};
 use super::rpc::{RpcClient, RpcError, snapshot};
 use super::watch::Watchlist;
-use super::{AccountUpdate, CoalescingQueue, SourceKind, SourceStatus};
+use super::{AccountUpdate, CoalescingQueue, PoolChange, SourceKind, SourceStatus};
 use crate::auth::Token;
 use crate::backoff::Backoff;
 use crate::clock::monotonic_us;
@@ -234,6 +234,7 @@ pub async fn run(
     rpc: Option<RpcFallback>,
     pools: Vec<Pubkey>,
     ctx: LiveContext,
+    changes: mpsc::UnboundedReceiver<PoolChange>,
 ) {
     let Some(first) = endpoints.first() else {
         ctx.status
@@ -300,7 +301,7 @@ pub async fn run(
         })
         .collect();
     drop(events_tx);
-    live.run(events).await;
+    live.run(events, changes).await;
     for task in tasks {
         let _ = task.await;
     }
@@ -310,8 +311,13 @@ pub async fn run(
 }
 
 impl Live {
-    async fn run(&mut self, mut events: mpsc::Receiver<Event>) {
+    async fn run(
+        &mut self,
+        mut events: mpsc::Receiver<Event>,
+        mut changes: mpsc::UnboundedReceiver<PoolChange>,
+    ) {
         let mut stop = self.ctx.stop.clone();
+        let mut changes_open = true;
         loop {
             let poll_at = self.next_poll;
             let poll = async move {
@@ -324,6 +330,7 @@ impl Live {
                 Stop,
                 Event(Option<Event>),
                 Poll,
+                Change(Option<PoolChange>),
             }
             let next = tokio::select! {
                 stopped = stop.wait_for(|s| *s) => {
@@ -332,9 +339,12 @@ impl Live {
                 }
                 event = events.recv() => Next::Event(event),
                 () = poll => Next::Poll,
+                change = changes.recv(), if changes_open => Next::Change(change),
             };
             match next {
                 Next::Stop | Next::Event(None) => return,
+                Next::Change(None) => changes_open = false,
+                Next::Change(Some(change)) => self.change(change).await,
                 Next::Event(Some(event)) => self.handle(event).await,
                 Next::Poll => {
                     if let Some(rpc) = self.rpc.clone() {
@@ -440,6 +450,41 @@ impl Live {
             None if all_unauthorized => self.ctx.status.set(SourceState::Down, Some(why)),
             None => self.ctx.status.set(SourceState::Reconnecting, Some(why)),
         }
+    }
+
+    /// Follows new pools or drops old ones without touching the streams: new pools (and
+    /// what they need) are read over RPC when it is configured, then every endpoint's
+    /// subscription is replaced.
+    async fn change(&mut self, change: PoolChange) {
+        match change {
+            PoolChange::Add(pools) => {
+                let new: Vec<Pubkey> = pools.into_iter().filter(|p| self.watch.add(*p)).collect();
+                if new.is_empty() {
+                    return;
+                }
+                tracing::info!(pools = new.len(), "following new pools");
+                if let Some(rpc) = self.rpc.clone() {
+                    let mut fresh = Watchlist::new(new.iter().copied(), self.watch.radius());
+                    match snapshot(&rpc.client, &mut fresh, None).await {
+                        Ok(read) => {
+                            for update in read.updates {
+                                self.deliver(update, Origin::Rpc);
+                            }
+                            self.ctx.queue.push_slot(read.slot);
+                        }
+                        Err(err) => self.rpc_failed(&err),
+                    }
+                }
+            }
+            PoolChange::Remove(pools) => {
+                let gone = pools.iter().filter(|p| self.watch.remove(p)).count();
+                if gone == 0 {
+                    return;
+                }
+                tracing::info!(pools = gone, "no longer following pools");
+            }
+        }
+        self.publish_filters();
     }
 
     /// Tells every endpoint the accounts to follow, when they changed.

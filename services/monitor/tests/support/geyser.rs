@@ -543,13 +543,23 @@ impl Drop for GeyserServerHandle {
     }
 }
 
-/// A JSON-RPC stub that answers `getMultipleAccounts` in the real response shape, from the
-/// fixture accounts (and anything the test sets later).
+/// A JSON-RPC stub that answers `getMultipleAccounts` and `getProgramAccounts` in the real
+/// response shapes, from the fixture accounts (and anything the test sets later).
+///
+/// `getProgramAccounts` applies Agave's filter semantics: `dataSize` is the exact length,
+/// `memcmp` compares bytes (base58 or base64) at an offset and fails when out of range, at
+/// most four filters, and `dataSlice` returns `data[offset..offset+length]` clamped to the
+/// account while `space` stays the whole length. A provider that refuses the method
+/// (`refuse_program_accounts`) answers like one that disables it: JSON-RPC -32601.
+/// `rate_limited` makes the next N calls answer HTTP 429.
 #[derive(Debug)]
 pub struct RpcStub {
     pub addr: SocketAddr,
     pub calls: Arc<AtomicU64>,
     pub slot: Arc<AtomicU64>,
+    pub program_account_calls: Arc<Mutex<Vec<serde_json::Value>>>,
+    pub refuse_program_accounts: Arc<AtomicBool>,
+    pub rate_limited: Arc<AtomicU64>,
     accounts: Arc<Mutex<BTreeMap<String, Account>>>,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -564,19 +574,43 @@ impl RpcStub {
             .map(|a| (a.pubkey.to_string(), a.clone()))
             .collect();
         let accounts = Arc::new(Mutex::new(map));
+        let program_account_calls = Arc::new(Mutex::new(Vec::new()));
+        let refuse_program_accounts = Arc::new(AtomicBool::new(false));
+        let rate_limited = Arc::new(AtomicU64::new(0));
         let app = {
             let (calls, slot, accounts) = (calls.clone(), slot.clone(), accounts.clone());
+            let (gpa, refuse, limited) = (
+                program_account_calls.clone(),
+                refuse_program_accounts.clone(),
+                rate_limited.clone(),
+            );
             axum::Router::new().route(
                 "/",
                 post(move |axum::Json(body): axum::Json<serde_json::Value>| {
                     let (calls, slot, accounts) = (calls.clone(), slot.clone(), accounts.clone());
+                    let (gpa, refuse, limited) = (gpa.clone(), refuse.clone(), limited.clone());
                     async move {
+                        use axum::response::IntoResponse as _;
                         calls.fetch_add(1, Ordering::Relaxed);
-                        axum::Json(answer(
-                            &body,
-                            slot.load(Ordering::Relaxed),
-                            &accounts.lock().unwrap(),
-                        ))
+                        if limited
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                            .is_ok()
+                        {
+                            return (axum::http::StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+                                .into_response();
+                        }
+                        let slot = slot.load(Ordering::Relaxed);
+                        let reply = if body["method"] == "getProgramAccounts" {
+                            gpa.lock().unwrap().push(body.clone());
+                            if refuse.load(Ordering::Relaxed) {
+                                serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": body["id"]})
+                            } else {
+                                program_accounts(&body, slot, &accounts.lock().unwrap())
+                            }
+                        } else {
+                            answer(&body, slot, &accounts.lock().unwrap())
+                        };
+                        axum::Json(reply).into_response()
                     }
                 }),
             )
@@ -590,6 +624,9 @@ impl RpcStub {
             addr,
             calls,
             slot,
+            program_account_calls,
+            refuse_program_accounts,
+            rate_limited,
             accounts,
             _server: server,
         }
@@ -597,6 +634,11 @@ impl RpcStub {
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// Removes an account from now on (a closed pool).
+    pub fn remove(&self, pubkey: &Pubkey) {
+        self.accounts.lock().unwrap().remove(&pubkey.to_string());
     }
 
     /// Replaces an account's data from now on.
@@ -642,4 +684,118 @@ fn answer(
         "result": {"context": {"apiVersion": "2.1.9", "slot": slot}, "value": value},
         "id": id,
     })
+}
+
+/// Decodes base58 (the Bitcoin alphabet Solana uses), any length.
+fn base58_decode(text: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut bytes: Vec<u8> = Vec::new();
+    for c in text.bytes() {
+        let mut carry = ALPHABET.iter().position(|a| *a == c)? as u32;
+        for b in bytes.iter_mut().rev() {
+            carry += u32::from(*b) * 58;
+            *b = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.insert(0, (carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    let zeros = text.bytes().take_while(|c| *c == b'1').count();
+    let mut out = vec![0u8; zeros];
+    out.extend(bytes);
+    Some(out)
+}
+
+/// One `getProgramAccounts` filter as Agave reads it; `Err` for a malformed one.
+fn filter_passes(filter: &serde_json::Value, data: &[u8]) -> Result<bool, String> {
+    if let Some(size) = filter.get("dataSize") {
+        let size = size.as_u64().ok_or("dataSize must be a number")?;
+        return Ok(data.len() as u64 == size);
+    }
+    let memcmp = filter.get("memcmp").ok_or("unknown filter")?;
+    let offset = memcmp["offset"].as_u64().ok_or("memcmp offset")? as usize;
+    let text = memcmp["bytes"].as_str().ok_or("memcmp bytes")?;
+    let bytes = match memcmp
+        .get("encoding")
+        .and_then(|e| e.as_str())
+        .unwrap_or("base58")
+    {
+        "base58" => base58_decode(text).ok_or("invalid base58")?,
+        "base64" => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|_| "invalid base64")?,
+        other => return Err(format!("unsupported memcmp encoding {other}")),
+    };
+    Ok(data
+        .get(offset..offset.saturating_add(bytes.len()))
+        .is_some_and(|have| have == bytes.as_slice()))
+}
+
+/// The `getProgramAccounts` answer over the stub's accounts, with real filter semantics.
+fn program_accounts(
+    body: &serde_json::Value,
+    slot: u64,
+    accounts: &BTreeMap<String, Account>,
+) -> serde_json::Value {
+    let id = body.get("id").cloned().unwrap_or(serde_json::Value::Null);
+    let invalid = |message: String| serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32602, "message": message}, "id": id});
+    let program = body["params"][0].as_str().unwrap_or_default();
+    let config = &body["params"][1];
+    if config["encoding"] != "base64" {
+        return invalid("this stub serves encoding base64 only".into());
+    }
+    let filters = config["filters"].as_array().cloned().unwrap_or_default();
+    if filters.len() > 4 {
+        return invalid("Too many filters provided; max 4".into());
+    }
+    let slice = config.get("dataSlice").map(|s| {
+        (
+            s["offset"].as_u64().unwrap_or(0) as usize,
+            s["length"].as_u64().unwrap_or(0) as usize,
+        )
+    });
+    let mut value = Vec::new();
+    for account in accounts.values() {
+        if account.owner.to_string() != program {
+            continue;
+        }
+        let mut passes = true;
+        for filter in &filters {
+            match filter_passes(filter, &account.data) {
+                Ok(true) => {}
+                Ok(false) => passes = false,
+                Err(message) => return invalid(message),
+            }
+        }
+        if !passes {
+            continue;
+        }
+        let data = match slice {
+            None => account.data.as_slice(),
+            Some((offset, length)) => {
+                let start = offset.min(account.data.len());
+                let end = offset.saturating_add(length).min(account.data.len());
+                &account.data[start..end]
+            }
+        };
+        value.push(serde_json::json!({
+            "pubkey": account.pubkey.to_string(),
+            "account": {
+                "data": [base64::engine::general_purpose::STANDARD.encode(data), "base64"],
+                "executable": false,
+                "lamports": account.lamports,
+                "owner": program,
+                "rentEpoch": u64::MAX,
+                "space": account.data.len(),
+            },
+        }));
+    }
+    let result = if config["withContext"] == true {
+        serde_json::json!({"context": {"apiVersion": "2.1.9", "slot": slot}, "value": value})
+    } else {
+        serde_json::Value::Array(value)
+    };
+    serde_json::json!({"jsonrpc": "2.0", "result": result, "id": id})
 }

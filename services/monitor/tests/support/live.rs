@@ -41,6 +41,7 @@ pub fn settings_for(
                 max_fallback: Duration::from_secs(120),
             }),
             pools,
+            discovery: None,
         }),
         health_interval: Duration::from_millis(200),
         ..Settings::default()
