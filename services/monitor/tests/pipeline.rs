@@ -182,3 +182,60 @@ fn real_pools_are_priced_with_their_mints_decimals_and_withdrawn_when_unquotable
     }
     assert_eq!(reports, 1, "reported once");
 }
+
+/// A pool that stops being followed (REST, `SIGHUP`, rediscovery) leaves cleanly: its open
+/// opportunities close with `status: "close"`, its price is withdrawn, and its late updates
+/// publish nothing.
+#[test]
+fn a_removed_pool_closes_its_opportunities_and_its_prices_stop() {
+    let hub = Arc::new(Hub::new(1 << 20));
+    let mut rx = hub.subscribe();
+    let mut pipeline = support::pipeline(hub.clone());
+    let mut market = Market::new(&SimulatorConfig::default());
+    pipeline.process(market.snapshot(), None);
+    let mut open = None;
+    for _ in 0..3_000 {
+        pipeline.process(market.step(), None);
+        if let Some(o) = hub.open_opportunities().into_iter().next() {
+            open = Some(o);
+            break;
+        }
+    }
+    let open = open.expect("the simulated market opens an opportunity");
+    let pool: decoder::Pubkey = open.legs[0].pool.parse().unwrap();
+    while rx.try_recv().is_ok() {}
+
+    pipeline.control(monitor::pipeline::Control::RemovePool(pool));
+    let mut closed = Vec::new();
+    while let Ok(p) = rx.try_recv() {
+        if let ServerMessage::Opportunity(o) = p.message.message() {
+            assert_eq!(o.status, OpportunityStatus::Close, "{o:?}");
+            closed.push(o.id.clone());
+        }
+    }
+    assert!(
+        closed.contains(&open.id),
+        "{closed:?} should close {}",
+        open.id
+    );
+    assert!(hub.prices().iter().all(|p| p.pool != pool.to_string()));
+    assert!(
+        hub.open_opportunities()
+            .iter()
+            .all(|o| o.legs.iter().all(|l| l.pool != pool.to_string()))
+    );
+
+    // Its accounts keep arriving for a while (in flight): no price comes out of them.
+    for _ in 0..300 {
+        pipeline.process(market.step(), None);
+    }
+    while let Ok(p) = rx.try_recv() {
+        if let ServerMessage::PriceUpdate(u) = p.message.message() {
+            assert_ne!(u.pool, pool.to_string(), "a removed pool was priced again");
+        }
+    }
+    // Followed again: priced again.
+    pipeline.control(monitor::pipeline::Control::AddPool(pool));
+    pipeline.process(market.snapshot(), None);
+    assert!(hub.prices().iter().any(|p| p.pool == pool.to_string()));
+}
