@@ -237,6 +237,20 @@ pub enum Command {
         #[arg(long, default_value_t = 2, value_name = "N")]
         array_radius: u32,
     },
+    /// Find the pools of pairs or tokens over RPC and print them as a `[pools]` section to
+    /// paste into the configuration, with liquidity and fee tier. Floors, limits and symbols
+    /// come from `--config` when given.
+    Discover {
+        /// Pairs, as symbols or mint addresses: `SOL/USDC,JUP/SOL`.
+        #[arg(long, value_delimiter = ',', value_name = "A/B")]
+        pairs: Vec<String>,
+        /// Mints (or symbols) to find every pool of.
+        #[arg(long, value_delimiter = ',', value_name = "MINT")]
+        tokens: Vec<String>,
+        /// JSON-RPC endpoint (default: `--rpc-url`, then the file's `[rpc] url`).
+        #[arg(long, value_name = "URL")]
+        rpc: Option<String>,
+    },
 }
 
 /// The `--source` choice.

@@ -24,6 +24,8 @@ pub enum MonitorError {
     Settings(#[from] crate::config::ConfigError),
     #[error("snapshot failed")]
     Snapshot(#[source] Box<dyn std::error::Error + Send + Sync>),
+    #[error("discovery failed")]
+    Discovery(#[source] crate::discovery::DiscoveryError),
     #[error("runtime failure")]
     Runtime(#[source] io::Error),
 }

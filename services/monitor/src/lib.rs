@@ -347,6 +347,13 @@ pub fn run(cli: cli::Cli, matches: Option<&clap::ArgMatches>) -> Result<(), Moni
         );
         return Ok(());
     }
+    if let Some(cli::Command::Discover { pairs, tokens, rpc }) = &cli.command {
+        install_crypto_provider();
+        let text =
+            runtime.block_on(discovery::command::run(&cli, pairs, tokens, rpc.as_deref()))?;
+        print!("{text}");
+        return Ok(());
+    }
     let settings = Settings::load(&cli, matches)?;
     runtime.block_on(async move {
         let running = start(settings).await?;

@@ -500,3 +500,31 @@ async fn a_provider_refusing_discovery_leaves_the_configured_addresses() {
     server.stop();
     server.wait().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitor_discover_prints_a_pools_section_to_paste() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let stub = RpcStub::start(&accounts, 300_000_000).await;
+    use clap::Parser as _;
+    let cli = monitor::cli::Cli::parse_from(["monitor", "discover", "--pairs", "SOL/USDC"]);
+    let text = monitor::discovery::command::run(&cli, &["SOL/USDC".into()], &[], Some(&stub.url()))
+        .await
+        .unwrap();
+    eprintln!("{text}");
+    // It parses as the configuration it is meant for, and names the pool it keeps.
+    let config = monitor::config::FileConfig::parse(&text).unwrap();
+    assert_eq!(config.pools.addresses, vec![ORCA_SOL_USDC.to_owned()]);
+    let line = text.lines().find(|l| l.contains(ORCA_SOL_USDC)).unwrap();
+    assert!(
+        line.contains("SOL/USDC orca whirlpool, liquidity ") && line.contains(" USDC, fee "),
+        "{line}"
+    );
+    // Every skipped pool is listed with its reason.
+    assert_eq!(
+        text.matches("cannot be valued: missing").count(),
+        4,
+        "{text}"
+    );
+}

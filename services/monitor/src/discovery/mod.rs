@@ -13,6 +13,7 @@
 //! them to the RPC. [`task`] repeats discovery on an interval and turns the differences into
 //! live subscription changes.
 
+pub mod command;
 pub mod search;
 pub mod select;
 pub mod settings;
