@@ -454,6 +454,7 @@ mod tests {
         let config = FileConfig::parse(text).unwrap();
         assert_eq!(config.source.as_deref(), Some("yellowstone"));
         assert!(config.pools.addresses.len() >= 4);
+        assert_eq!(config.pools.pairs, vec!["SOL/USDC".to_owned()]);
         assert_eq!(
             config.yellowstone.0[0].commitment,
             Some(Commitment::Processed)
