@@ -154,10 +154,16 @@ impl Market {
             .ok_or(MarketError::NotAPool(address))
     }
 
-    /// Removes a pool; accounts only it used are no longer routed.
+    /// Removes a pool; accounts only it used are no longer routed. The pool's own account
+    /// and its arrays are forgotten too, so a pool added back later is rebuilt from their
+    /// next writes, even ones identical to what was held.
     pub fn remove_pool(&mut self, address: &Pubkey) -> Option<Pool> {
         let pool = self.pools.remove(address)?;
         self.unroute(&pool);
+        self.positions.remove(address);
+        for array in pool.held_arrays() {
+            self.positions.remove(&array);
+        }
         Some(pool)
     }
 

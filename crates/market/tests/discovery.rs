@@ -92,3 +92,29 @@ fn metaplex_metadata_addresses_are_derived_from_the_mint() {
         );
     }
 }
+
+#[test]
+fn a_removed_pool_comes_back_from_the_same_writes() {
+    let Some((mut market, fixtures)) = fixture_market(2) else {
+        return;
+    };
+    let address: Pubkey = COMPLETE_POOLS[0].parse().unwrap();
+    assert!(market.pool(&address).unwrap().snapshot(CLOCK).is_ok());
+    market.remove_pool(&address).unwrap();
+    assert!(market.pool(&address).is_none());
+    // The same accounts at the same slots, as a fresh RPC read gives them.
+    for f in &fixtures {
+        market.apply(market::AccountUpdate {
+            pubkey: market::test_utils::pubkey(f),
+            owner: f.account.owner,
+            data: &f.account.data,
+            slot: f.slot.unwrap_or(1),
+            write_version: None,
+        });
+    }
+    let pool = market.pool(&address).expect("the pool is back");
+    assert!(
+        pool.snapshot(CLOCK).is_ok(),
+        "quotable again, arrays included"
+    );
+}

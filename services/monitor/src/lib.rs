@@ -764,6 +764,7 @@ fn start_discovery(
         pipeline: pipeline.clone(),
         hub: hub.clone(),
         stop: stop.clone(),
+        pool_mints: std::collections::BTreeMap::new(),
     };
     Ok((Some(tx), Some(tokio::spawn(task.run()))))
 }

@@ -528,3 +528,37 @@ async fn monitor_discover_prints_a_pools_section_to_paste() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_pools_get_their_symbols_from_metadata_too() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let stub = RpcStub::start(&accounts, 300_000_000).await;
+    let geyser = GeyserServerHandle::start();
+    // The complete Meteora pool whose Token-2022 mint carries its own metadata.
+    let pool = the(&accounts, "B5Eia4cE71tKuEDaqPHucJLG2fxySKyKzLMewd2nUvoc");
+    let (_, [mint, _]) = program_and_mints(&pool).unwrap();
+    let settings = live_settings(&geyser.endpoint(), Some(stub.url()), vec![pool.pubkey]);
+    let server = support::start(settings).await;
+    let mut client = client_for(&server, &[Channel::Prices]).await;
+    let address_label: String = mint.to_string().chars().take(6).collect();
+    // Its first price may come before the symbol is read; the pool keeps being written on
+    // chain (here: the stream), and a later price carries the symbol.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut slot = 300_000_001;
+    let label = loop {
+        let pair = price_of(&mut client, &pool.pubkey.to_string(), 20).await;
+        if !pair.starts_with(&address_label) {
+            break pair;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still {pair}");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        geyser.shared.publish(&pool, &pool.data, slot);
+        slot += 1;
+    };
+    assert!(label.ends_with("/SOL"), "{label}");
+    eprintln!("configured pool priced as {label}");
+    server.stop();
+    server.wait().await.unwrap();
+}

@@ -202,6 +202,20 @@ async fn rest_and_sighup_change_the_pools_with_a_client_connected() {
     assert_eq!(followed, expected);
     // The removed pool's prices stopped.
     assert_eq!(seen.prices[ORCA], orca_prices);
+
+    // Added back: priced again at once, though nothing changed on chain meanwhile.
+    let back = http
+        .post(&api)
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "address": ORCA }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(back.status(), 200);
+    read_until(&mut client, &mut seen, "the re-added pool's price", |s| {
+        s.prices[ORCA] > orca_prices
+    })
+    .await;
     server.stop();
     server.wait().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);

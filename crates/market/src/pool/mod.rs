@@ -230,6 +230,11 @@ impl Pool {
         &self.accounts
     }
 
+    /// The tick or bin arrays held now.
+    pub(crate) fn held_arrays(&self) -> impl Iterator<Item = Pubkey> + '_ {
+        self.arrays.keys().copied()
+    }
+
     /// The mint states received so far (token A, token B).
     pub fn mints(&self) -> [Option<&MintState>; 2] {
         [self.mints[0].as_ref(), self.mints[1].as_ref()]

@@ -1,11 +1,15 @@
 //! Rediscovery: discovery on an interval (and at once when `SIGHUP` changes the targets),
 //! each answer handed to [`PoolControl::set_discovered`], which subscribes new pools and
-//! drops dead ones. The kept pools' mints get their on-chain symbols.
+//! drops dead ones. The mints of every followed pool (configured, discovered or added
+//! through the API) get their on-chain symbols, each read once.
 //!
 //! A provider that refuses `getProgramAccounts` leaves the configured addresses followed,
 //! says so once per round in the log and on the logs channel, and is asked again next round.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
+
+use decoder::Pubkey;
 
 use protocol::LogLevel;
 use tokio::sync::watch;
@@ -30,6 +34,8 @@ pub struct DiscoveryTask {
     pub pipeline: PipelineLink,
     pub hub: Arc<Hub>,
     pub stop: watch::Receiver<bool>,
+    /// The mints of pools already read for their symbols.
+    pub pool_mints: BTreeMap<Pubkey, [Pubkey; 2]>,
 }
 
 impl DiscoveryTask {
@@ -43,6 +49,7 @@ impl DiscoveryTask {
                 // Nothing (or nothing any more, after a reload) to discover.
                 self.control
                     .set_discovered(std::collections::BTreeSet::new());
+                self.learn_symbols(Vec::new()).await;
             } else {
                 self.round(&settings).await;
             }
@@ -66,7 +73,9 @@ impl DiscoveryTask {
         match discover(&self.rpc, settings, &self.tokens).await {
             Ok(found) => {
                 self.report(&found);
-                self.learn_symbols(&found).await;
+                // Before the pools join, so their first prices carry the symbols.
+                self.learn_symbols(found.kept.iter().flat_map(|k| k.mints).collect())
+                    .await;
                 let kept = found.kept.iter().map(|k| k.address).collect();
                 let changes = self.control.set_discovered(kept);
                 tracing::info!(
@@ -78,6 +87,7 @@ impl DiscoveryTask {
                 );
             }
             Err(err @ DiscoveryError::Refused(_)) => {
+                self.learn_symbols(Vec::new()).await;
                 metrics::counter!("dexmon_discovery_failures_total", "reason" => "refused")
                     .increment(1);
                 let message = format!(
@@ -110,10 +120,34 @@ impl DiscoveryTask {
         }
     }
 
-    /// Reads the metadata of the kept pools' mints once, and tells the pipeline the new
-    /// symbols.
-    async fn learn_symbols(&mut self, found: &Discovery) {
-        let mints: Vec<_> = found.kept.iter().flat_map(|k| k.mints).collect();
+    /// Reads the metadata of `mints` and of every followed pool's mints, each once, and
+    /// tells the pipeline the new symbols.
+    async fn learn_symbols(&mut self, mut mints: Vec<Pubkey>) {
+        let unknown: Vec<Pubkey> = self
+            .control
+            .followed()
+            .into_iter()
+            .filter(|p| !self.pool_mints.contains_key(p))
+            .collect();
+        if !unknown.is_empty() {
+            match self.rpc.get_multiple_accounts(&unknown, None).await {
+                Ok(read) => {
+                    for update in &read.updates {
+                        if let Ok(pool) = market::Pool::from_keyed_account(
+                            update.pubkey,
+                            &update.owner,
+                            &update.data,
+                        ) {
+                            self.pool_mints.insert(update.pubkey, pool.accounts().mints);
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(%err, "followed pools could not be read for their mints")
+                }
+            }
+        }
+        mints.extend(self.pool_mints.values().flatten());
         if let Err(err) = self.metadata.fetch(&self.rpc, &mints).await {
             tracing::warn!(%err, "token metadata could not be read");
         }

@@ -468,7 +468,7 @@ impl Live {
                     match snapshot(&rpc.client, &mut fresh, None).await {
                         Ok(read) => {
                             for update in read.updates {
-                                self.deliver(update, Origin::Rpc);
+                                self.deliver_as(update, Origin::Rpc, true);
                             }
                             self.ctx.queue.push_slot(read.slot);
                         }
@@ -552,7 +552,13 @@ impl Live {
 
     /// Merges one update and hands it on when fresh; a pool whose array window moved
     /// changes every endpoint's subscription.
-    fn deliver(&mut self, mut update: AccountUpdate, origin: Origin) {
+    fn deliver(&mut self, update: AccountUpdate, origin: Origin) {
+        self.deliver_as(update, origin, false);
+    }
+
+    /// As [`Live::deliver`]; with `again`, a write the merge has already handed on is handed
+    /// on once more (a pool that left and came back: the pipeline forgot it).
+    fn deliver_as(&mut self, mut update: AccountUpdate, origin: Origin, again: bool) {
         let stats = &self.ctx.stats;
         let (admission, race) = self.merge.admit(&mut update, origin);
         if let Some(race) = race {
@@ -568,6 +574,7 @@ impl Live {
         }
         match admission {
             Admission::Fresh => {}
+            Admission::Duplicate if again => {}
             Admission::Duplicate => {
                 stats.duplicates.fetch_add(1, Ordering::Relaxed);
                 return;
