@@ -427,6 +427,16 @@ async fn rediscovery_adds_a_new_pool_and_drops_a_dead_one() {
     stub.set(orca.clone());
     assert_eq!(price_of(&mut client, ORCA_SOL_USDC, 15).await, "SOL/USDC");
     assert!(server.pools.followed().contains(&orca.pubkey));
+    let metrics = reqwest::get(format!("http://{}/metrics", server.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("dexmon_pool_changes_total{change=\"added\",origin=\"discovery\"}"),
+        "each change is counted"
+    );
     eventually("subscribed", 10, || {
         geyser.shared.subscribed_accounts().contains(ORCA_SOL_USDC)
     })
@@ -561,4 +571,39 @@ async fn configured_pools_get_their_symbols_from_metadata_too() {
     eprintln!("configured pool priced as {label}");
     server.stop();
     server.wait().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_finds_every_pool_holding_it() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let stub = RpcStub::start(&accounts, 300_000_000).await;
+    let found = discover(
+        &rpc(&stub),
+        &quick(vec![Target::Token(SOL)]),
+        &TokenRegistry::default(),
+    )
+    .await
+    .unwrap();
+    let expected: BTreeSet<Pubkey> = accounts
+        .iter()
+        .filter(|a| program_and_mints(a).is_some_and(|(_, m)| m.contains(&SOL)))
+        .map(|a| a.pubkey)
+        .collect();
+    let seen: BTreeSet<Pubkey> = found
+        .kept
+        .iter()
+        .map(|k| k.address)
+        .chain(found.skipped.iter().map(|s| s.address))
+        .collect();
+    assert_eq!(seen, expected);
+    // Valued in the followed token, whatever the other one.
+    assert!(found.kept.len() >= 3, "{found:?}");
+    assert!(
+        found
+            .kept
+            .iter()
+            .all(|k| k.valued_in == SOL && k.decimals == 9)
+    );
 }
