@@ -239,3 +239,38 @@ fn a_removed_pool_closes_its_opportunities_and_its_prices_stop() {
     pipeline.process(market.snapshot(), None);
     assert!(hub.prices().iter().any(|p| p.pool == pool.to_string()));
 }
+
+/// A symbol learnt at run time that another mint already has makes both labels carry the
+/// address's first characters: `SOL/USDC` turns into `SOL/USDC(EPjF)`, never ambiguous.
+#[test]
+fn a_learnt_symbol_never_makes_a_pair_label_ambiguous() {
+    let Some(accounts) = support::geyser::fixture_accounts() else {
+        return;
+    };
+    let hub = Arc::new(Hub::new(1 << 16));
+    let mut pipeline = support::pipeline(hub.clone());
+    let sol_usdc = "HJPjoWUrhoZzkNfRpHuieeFk9WcZWjwy6PBjZ81ngndJ";
+    let pair = |hub: &Hub| {
+        hub.prices()
+            .into_iter()
+            .find(|p| p.pool == sol_usdc)
+            .map(|p| p.pair)
+    };
+    pipeline.process(fixture_batch(&accounts, 100), None);
+    assert_eq!(pair(&hub).as_deref(), Some("SOL/USDC"));
+
+    // Another mint's metadata says "USDC".
+    let copy = decoder::Pubkey::new_unique();
+    pipeline.control(monitor::pipeline::Control::Token(detector::TokenInfo {
+        mint: copy.to_bytes(),
+        symbol: "USDC".into(),
+        decimals: 6,
+        quote_rank: 0,
+    }));
+    // The pool changes (removed and read again): its next price carries the new label.
+    let pool: decoder::Pubkey = sol_usdc.parse().unwrap();
+    pipeline.control(monitor::pipeline::Control::RemovePool(pool));
+    pipeline.control(monitor::pipeline::Control::AddPool(pool));
+    pipeline.process(fixture_batch(&accounts, 101), None);
+    assert_eq!(pair(&hub).as_deref(), Some("SOL/USDC(EPjF)"));
+}

@@ -51,6 +51,8 @@ pub async fn choose(
             write_version: None,
         });
     }
+    // The spot price and the vault balances do not depend on the epoch (only transfer fees
+    // do, and they do not enter the valuation).
     let clock = QuoteClock {
         slot: read.slot,
         epoch: 0,

@@ -156,7 +156,8 @@ pub enum Control {
     AddPool(Pubkey),
     /// The pool is no longer followed.
     RemovePool(Pubkey),
-    /// A token's symbol learnt from on-chain metadata.
+    /// A token's symbol learnt from on-chain metadata (its raw symbol; labels are the
+    /// pipeline registry's).
     Token(detector::TokenInfo),
 }
 
@@ -506,10 +507,17 @@ impl Pipeline {
                 self.removed.remove(&address);
             }
             Control::Token(token) => {
-                self.detector.register_token(token.clone());
                 let mint = Pubkey::new_from_array(token.mint);
-                self.tokens
-                    .insert_metadata(mint, &token.symbol, token.decimals);
+                if self
+                    .tokens
+                    .insert_metadata(mint, &token.symbol, token.decimals)
+                {
+                    // A new symbol can make another mint's label ambiguous: the detector
+                    // gets every label again.
+                    for token in self.tokens.all() {
+                        self.detector.register_token(token);
+                    }
+                }
             }
         }
     }
