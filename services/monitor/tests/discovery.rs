@@ -607,3 +607,23 @@ async fn a_token_finds_every_pool_holding_it() {
             .all(|k| k.valued_in == SOL && k.decimals == 9)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_in_flight_are_bounded() {
+    let Some(accounts) = fixture_accounts() else {
+        return;
+    };
+    let stub = RpcStub::start(&accounts, 300_000_000).await;
+    stub.program_accounts_delay_ms.store(40, Ordering::Relaxed);
+    let mut settings = quick(vec![Target::Pair([SOL, USDC]), Target::Token(USDC)]);
+    settings.concurrency = 3;
+    discover(&rpc(&stub), &settings, &TokenRegistry::default())
+        .await
+        .unwrap();
+    assert_eq!(stub.program_account_calls.lock().unwrap().len(), 20);
+    assert_eq!(
+        stub.max_in_flight.load(Ordering::SeqCst),
+        3,
+        "at most 3, and 3 used"
+    );
+}

@@ -18,6 +18,9 @@ use support::live::{eventually, live_settings};
 const ORCA: &str = "HJPjoWUrhoZzkNfRpHuieeFk9WcZWjwy6PBjZ81ngndJ";
 const METEORA: &str = "EtAdVRLFH22rjWh3mcUasKFF27WtHhsaCvK27tPFFWig";
 const METEORA_2: &str = "9t3EyC9FweyL7PBWvKz3mrXg8B9fwFc9SK3QxM4ENqhd";
+/// Orca SAMO/USDC, found through the pair `SAMO_MINT/USDC` once the reload asks for it.
+const ORCA_SAMO: &str = "9vqYJjDUFecLL2xPUC4Rc7hyCtZ6iJ4mDiVZX7aFXoAe";
+const SAMO_MINT: &str = "7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU";
 const TOKEN: &str = "runtime-secret";
 
 /// Reads the client until `done` holds over what it saw; every price and log is kept.
@@ -175,11 +178,13 @@ async fn rest_and_sighup_change_the_pools_with_a_client_connected() {
     assert!(server.hub.prices().iter().all(|p| p.pool != ORCA));
     let orca_prices = seen.prices[ORCA];
 
-    // SIGHUP: the file now names another pool; the API's addition stays, the removed
-    // pool stays removed.
+    // SIGHUP: the file now names another pool and a pair to discover; the API's addition
+    // stays, the removed pool stays removed.
     std::fs::write(
         &config,
-        format!("[pools]\naddresses = [\"{ORCA}\", \"{METEORA_2}\"]\n"),
+        format!(
+            "[pools]\naddresses = [\"{ORCA}\", \"{METEORA_2}\"]\npairs = [\"{SAMO_MINT}/USDC\"]\n"
+        ),
     )
     .unwrap();
     let status = std::process::Command::new("kill")
@@ -187,9 +192,16 @@ async fn rest_and_sighup_change_the_pools_with_a_client_connected() {
         .status()
         .unwrap();
     assert!(status.success());
-    read_until(&mut client, &mut seen, "the reloaded pool's price", |s| {
-        s.prices.contains_key(METEORA_2) && logged(s, "pool added", METEORA_2)
-    })
+    read_until(
+        &mut client,
+        &mut seen,
+        "the reloaded and discovered pools' prices",
+        |s| {
+            s.prices.contains_key(METEORA_2)
+                && logged(s, "pool added", METEORA_2)
+                && s.prices.contains_key(ORCA_SAMO)
+        },
+    )
     .await;
     let followed: Vec<String> = server
         .pools
@@ -197,7 +209,11 @@ async fn rest_and_sighup_change_the_pools_with_a_client_connected() {
         .iter()
         .map(ToString::to_string)
         .collect();
-    let mut expected = vec![METEORA.to_owned(), METEORA_2.to_owned()];
+    let mut expected = vec![
+        METEORA.to_owned(),
+        METEORA_2.to_owned(),
+        ORCA_SAMO.to_owned(),
+    ];
     expected.sort();
     assert_eq!(followed, expected);
     // The removed pool's prices stopped.

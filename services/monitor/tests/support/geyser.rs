@@ -551,7 +551,9 @@ impl Drop for GeyserServerHandle {
 /// most four filters, and `dataSlice` returns `data[offset..offset+length]` clamped to the
 /// account while `space` stays the whole length. A provider that refuses the method
 /// (`refuse_program_accounts`) answers like one that disables it: JSON-RPC -32601.
-/// `rate_limited` makes the next N calls answer HTTP 429.
+/// `rate_limited` makes the next N calls answer HTTP 429. `program_accounts_delay_ms` makes
+/// each `getProgramAccounts` take that long (an expensive call), and `max_in_flight` records
+/// how many were ever served at once.
 #[derive(Debug)]
 pub struct RpcStub {
     pub addr: SocketAddr,
@@ -560,6 +562,8 @@ pub struct RpcStub {
     pub program_account_calls: Arc<Mutex<Vec<serde_json::Value>>>,
     pub refuse_program_accounts: Arc<AtomicBool>,
     pub rate_limited: Arc<AtomicU64>,
+    pub program_accounts_delay_ms: Arc<AtomicU64>,
+    pub max_in_flight: Arc<AtomicU64>,
     accounts: Arc<Mutex<BTreeMap<String, Account>>>,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -577,6 +581,9 @@ impl RpcStub {
         let program_account_calls = Arc::new(Mutex::new(Vec::new()));
         let refuse_program_accounts = Arc::new(AtomicBool::new(false));
         let rate_limited = Arc::new(AtomicU64::new(0));
+        let program_accounts_delay_ms = Arc::new(AtomicU64::new(0));
+        let max_in_flight = Arc::new(AtomicU64::new(0));
+        let in_flight = Arc::new(AtomicU64::new(0));
         let app = {
             let (calls, slot, accounts) = (calls.clone(), slot.clone(), accounts.clone());
             let (gpa, refuse, limited) = (
@@ -584,11 +591,17 @@ impl RpcStub {
                 refuse_program_accounts.clone(),
                 rate_limited.clone(),
             );
+            let (delay, max, now) = (
+                program_accounts_delay_ms.clone(),
+                max_in_flight.clone(),
+                in_flight.clone(),
+            );
             axum::Router::new().route(
                 "/",
                 post(move |axum::Json(body): axum::Json<serde_json::Value>| {
                     let (calls, slot, accounts) = (calls.clone(), slot.clone(), accounts.clone());
                     let (gpa, refuse, limited) = (gpa.clone(), refuse.clone(), limited.clone());
+                    let (delay, max, now) = (delay.clone(), max.clone(), now.clone());
                     async move {
                         use axum::response::IntoResponse as _;
                         calls.fetch_add(1, Ordering::Relaxed);
@@ -602,6 +615,13 @@ impl RpcStub {
                         let slot = slot.load(Ordering::Relaxed);
                         let reply = if body["method"] == "getProgramAccounts" {
                             gpa.lock().unwrap().push(body.clone());
+                            let serving = now.fetch_add(1, Ordering::SeqCst) + 1;
+                            max.fetch_max(serving, Ordering::SeqCst);
+                            let ms = delay.load(Ordering::Relaxed);
+                            if ms > 0 {
+                                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                            }
+                            now.fetch_sub(1, Ordering::SeqCst);
                             if refuse.load(Ordering::Relaxed) {
                                 serde_json::json!({"jsonrpc": "2.0", "error": {"code": -32601, "message": "Method not found"}, "id": body["id"]})
                             } else {
@@ -627,6 +647,8 @@ impl RpcStub {
             program_account_calls,
             refuse_program_accounts,
             rate_limited,
+            program_accounts_delay_ms,
+            max_in_flight,
             accounts,
             _server: server,
         }
