@@ -173,6 +173,7 @@ pub struct WsSection {
     pub rate: Option<f64>,
     pub burst: Option<u32>,
     pub allow_origin: Option<Vec<String>>,
+    pub max_alerts: Option<usize>,
 }
 
 impl FileConfig {

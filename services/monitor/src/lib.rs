@@ -193,6 +193,9 @@ impl Settings {
             )?,
             rate_per_second: pick!("ws_rate", cli.ws_rate, ws_section.rate),
             rate_burst: pick!("ws_burst", cli.ws_burst, ws_section.burst),
+            max_alerts: ws_section
+                .max_alerts
+                .unwrap_or(ws::WsConfig::default().max_alerts),
             ..ws::WsConfig::default()
         };
         ws::rate_limit::TokenBucket::new(ws.rate_per_second, ws.rate_burst, 0)

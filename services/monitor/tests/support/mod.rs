@@ -4,6 +4,7 @@
 
 pub mod geyser;
 pub mod live;
+pub mod ws_client;
 
 /// Starts the monitor in process. `DEXMON_TEST_LOG=debug` shows its logs next to a failing test.
 pub async fn start(settings: monitor::Settings) -> monitor::Running {
