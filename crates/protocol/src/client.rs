@@ -42,6 +42,18 @@ impl ClientMessage {
         }
     }
 
+    /// Sets the request id the answer will echo.
+    pub fn set_id(&mut self, id: Option<RequestId>) {
+        match self {
+            Self::Subscribe(m) | Self::Unsubscribe(m) => m.id = id,
+            Self::Ping(m) => m.id = id,
+            Self::Resume(m) => m.id = id,
+            Self::AlertAdd(m) => m.id = id,
+            Self::AlertRemove(m) => m.id = id,
+            Self::AlertList(m) => m.id = id,
+        }
+    }
+
     /// The wire `type` of every client message, and the fields each one accepts. The strict
     /// parser checks fields against this table before it decodes values, so that an unknown
     /// field is reported as such rather than as a type error.

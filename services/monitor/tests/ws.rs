@@ -264,6 +264,56 @@ async fn resume_beyond_the_history_or_epoch_answers_with_a_snapshot() {
     assert_eq!(snap.channel, Channel::Logs);
 }
 
+/// A `log` published straight into the server's hub.
+fn a_log(n: usize) -> ServerMessage {
+    ServerMessage::Log(protocol::LogMessage {
+        seq: 0,
+        timestamp: protocol::Timestamp::from_unix_millis(0),
+        level: protocol::LogLevel::Info,
+        message: format!("test log {n}"),
+        context: None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_larger_than_the_send_queue_is_a_snapshot_not_a_4008() {
+    let mut s = settings();
+    s.ws.outbox_capacity = 32;
+    let server = start(s).await;
+    // Each round: logs published while no client is connected, then a new connection resumes
+    // from before them, as a client coming back does.
+    for (missed, recovered) in [(10, true), (200, false)] {
+        let before = server.hub.seq(Channel::Logs);
+        for n in 0..missed {
+            server.hub.publish(a_log(n));
+        }
+        let mut ws = connect(&server).await;
+        send_resume(&mut ws, "logs", &server.hub.epoch, before).await;
+        let ServerMessage::Resumed(r) = until(&mut ws, "resumed", |m| {
+            matches!(m, ServerMessage::Resumed(_))
+        })
+        .await
+        else {
+            unreachable!()
+        };
+        assert_eq!(r.recovered, recovered, "{missed} missed: {r:?}");
+        let to = before + missed as u64;
+        assert_eq!((r.from_seq, r.to_seq), (before + 1, to));
+        if !recovered {
+            // The history still holds all of them; the send queue could not.
+            let ServerMessage::Snapshot(snap) = until(&mut ws, "snapshot", |m| {
+                matches!(m, ServerMessage::Snapshot(_))
+            })
+            .await
+            else {
+                unreachable!()
+            };
+            assert_eq!((snap.channel, snap.seq), (Channel::Logs, to));
+        }
+        still_alive(&mut ws, 3).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_typed_errors_and_the_connection_survives() {
     let server = start(settings()).await;

@@ -622,49 +622,64 @@ impl Connection {
     }
 
     fn resume(&mut self, r: protocol::Resume) {
-        match self.ctx.hub.recover(r.channel, &r.epoch, r.after_seq) {
+        let (from_seq, to_seq) = match self.ctx.hub.recover(r.channel, &r.epoch, r.after_seq) {
             Recovery::Recovered { messages, to_seq } => {
                 // Queued live copies are dropped and later ones skipped, so the replay below
                 // is the one, ordered copy of every missed message.
                 let delivered = self.outbox.remove_through_and_delivered(r.channel, to_seq);
-                self.session.cover(r.channel, to_seq);
-                if r.channel == Channel::Prices {
-                    self.outbox.clear_prices();
+                let replay: Vec<Published> = messages
+                    .into_iter()
+                    .filter(|p| {
+                        let already =
+                            delivered.is_some_and(|(first, last)| (first..=last).contains(&p.seq));
+                        !already && self.session.wants(p.message.message())
+                    })
+                    .collect();
+                // A replay the outbox cannot hold would close the connection with 4008 again
+                // and again; past that size the client is better served by a snapshot.
+                if replay.len() < self.outbox.reliable_room() {
+                    self.replay(r, replay, to_seq);
+                    return;
                 }
-                self.reply(ServerMessage::Resumed(Resumed {
-                    id: r.id,
-                    timestamp: now(),
-                    channel: r.channel,
-                    recovered: true,
-                    from_seq: r.after_seq + 1,
-                    to_seq,
-                }));
-                for published in messages {
-                    let already = delivered
-                        .is_some_and(|(first, last)| (first..=last).contains(&published.seq));
-                    if !already && self.session.wants(published.message.message()) {
-                        let outgoing = Outgoing {
-                            message: published.message,
-                            published_us: Some(published.published_us),
-                            text: published.text,
-                        };
-                        if self.outbox.push(outgoing).is_err() {
-                            self.slow_consumer();
-                            return;
-                        }
-                    }
-                }
+                metrics::counter!("dexmon_ws_resume_too_large_total").increment(1);
+                (r.after_seq + 1, to_seq)
             }
-            Recovery::Lost { from_seq, to_seq } => {
-                self.reply(ServerMessage::Resumed(Resumed {
-                    id: r.id.clone(),
-                    timestamp: now(),
-                    channel: r.channel,
-                    recovered: false,
-                    from_seq,
-                    to_seq,
-                }));
-                self.snapshot(r.channel, r.id);
+            Recovery::Lost { from_seq, to_seq } => (from_seq, to_seq),
+        };
+        self.reply(ServerMessage::Resumed(Resumed {
+            id: r.id.clone(),
+            timestamp: now(),
+            channel: r.channel,
+            recovered: false,
+            from_seq,
+            to_seq,
+        }));
+        self.snapshot(r.channel, r.id);
+    }
+
+    /// Answers a recoverable `resume` and queues the missed messages.
+    fn replay(&mut self, r: protocol::Resume, replay: Vec<Published>, to_seq: u64) {
+        self.session.cover(r.channel, to_seq);
+        if r.channel == Channel::Prices {
+            self.outbox.clear_prices();
+        }
+        self.reply(ServerMessage::Resumed(Resumed {
+            id: r.id,
+            timestamp: now(),
+            channel: r.channel,
+            recovered: true,
+            from_seq: r.after_seq + 1,
+            to_seq,
+        }));
+        for published in replay {
+            let outgoing = Outgoing {
+                message: published.message,
+                published_us: Some(published.published_us),
+                text: published.text,
+            };
+            if self.outbox.push(outgoing).is_err() {
+                self.slow_consumer();
+                return;
             }
         }
     }
