@@ -89,6 +89,21 @@ async function shot(name) {
 }
 
 try {
+  // Notifications: granted, and counted as the page creates them (headless Chromium shows none).
+  await page.context().grantPermissions(["notifications"], { origin: `http://127.0.0.1:${port}` });
+  await page.addInitScript(() => {
+    const Real = window.Notification;
+    /** @type {string[]} */
+    const shown = [];
+    Object.defineProperty(window, "notificationsShown", { value: shown });
+    window.Notification = class extends Real {
+      /** @param {string} title @param {NotificationOptions} [options] */
+      constructor(title, options) {
+        super(title, options);
+        shown.push(options?.body || title);
+      }
+    };
+  });
   await page.goto(`http://127.0.0.1:${port}/`);
 
   await check("the page has a title and a favicon", async () => {
@@ -152,6 +167,27 @@ try {
   });
   await shot("dashboard-1280x720");
 
+  await check("a price alert fires once, as a toast and a notification", async () => {
+    await page.waitForFunction(() => window.dexmon.price("SOL/USDC") !== null, null, { timeout: 15_000 });
+    const price = await page.evaluate(() => window.dexmon.price("SOL/USDC"));
+    await page.selectOption("#alert-pair", "SOL/USDC");
+    await page.selectOption("#alert-condition", "below");
+    // Twice the price: the condition holds already, so the alert fires as soon as it is added.
+    await page.fill("#alert-price", String(price * 2));
+    await page.click("#alert-add");
+    await page.waitForSelector("#toasts .toast", { timeout: 15_000 });
+    const text = await page.$eval("#toasts .toast", (el) => el.textContent || "");
+    if (!text.includes("SOL/USDC below")) throw new Error(`toast: ${text}`);
+    await page.waitForFunction(() => window.notificationsShown.length === 1, null, { timeout: 5_000 });
+    await page.waitForFunction(() => (document.querySelector("#alerts li")?.textContent || "").includes("fired 1×"), null, { timeout: 5_000 });
+    // Once per crossing: prices keep moving and it stays below, so no second toast comes.
+    const updates = await page.evaluate(() => window.dexmon.priceUpdates);
+    await page.waitForFunction((n) => window.dexmon.priceUpdates > n + 200, updates, { timeout: 15_000 });
+    const toasts = await page.evaluate(() => window.dexmon.toasts.length);
+    if (toasts !== 1) throw new Error(`${toasts} toasts for one crossing`);
+  });
+  await shot("dashboard-alert");
+
   await check("killing the monitor turns the status yellow or red", async () => {
     outage = true;
     monitor.kill("SIGKILL");
@@ -166,6 +202,12 @@ try {
     const updates = await page.evaluate(() => window.dexmon.priceUpdates);
     await page.waitForFunction((n) => window.dexmon.priceUpdates > n + 20, updates, { timeout: 15_000 });
     outage = false;
+  });
+
+  await check("the alert is registered again on the new connection", async () => {
+    // The restarted monitor knows nothing of it; the page adds it again and it fires again.
+    await page.waitForFunction(() => window.dexmon.toasts.length === 2, null, { timeout: 15_000 });
+    if ((await page.evaluate(() => window.dexmon.alerts)) !== 1) throw new Error("alert lost");
   });
 
   await check("a pair filter leaves only that pair updating", async () => {
