@@ -233,14 +233,25 @@ pub struct PriceUpdate {
     pub timestamp: Timestamp,
     /// `BASE/QUOTE` symbols, for example `SOL/USDC`.
     pub pair: String,
-    /// `raydium`, `orca` or `meteora`.
+    /// `raydium`, `orca` or `meteora`; for a centralized-exchange book, the exchange
+    /// (`binance`).
     pub dex: String,
-    /// `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`.
+    /// `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`; `cex_book` for an exchange's order book.
     pub pool_type: String,
-    /// The pool account's address (base58).
+    /// The pool account's address (base58); for a `cex_book`, `exchange:SYMBOL` (for example
+    /// `binance:SOLUSDC`).
     pub pool: String,
     /// Quote tokens per base token, adjusted for decimals. For display; quotes use integers.
+    /// For a `cex_book`, the mid between `bid` and `ask`.
     pub price: f64,
+    /// `cex_book` only: the best bid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub bid: Option<f64>,
+    /// `cex_book` only: the best ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub ask: Option<f64>,
     /// Pool value in quote-token units.
     pub liquidity: f64,
     /// The slot of the account state this price was computed from.
@@ -273,6 +284,8 @@ pub enum OpportunityType {
     Statistical,
     /// A cycle through three pairs returns more than it started with.
     Triangular,
+    /// A DEX pool and a centralized exchange's order book disagree on the price.
+    CexDex,
 }
 
 /// Costs of executing an opportunity, in quote-token units.

@@ -45,7 +45,11 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
         finite(),
         finite(),
         any::<u64>(),
-        any::<u64>(),
+        (
+            any::<u64>(),
+            proptest::option::of(finite()),
+            proptest::option::of(finite()),
+        ),
     )
         .prop_map(
             |(
@@ -58,7 +62,7 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
                 price,
                 liquidity,
                 slot,
-                last_update_ms,
+                (last_update_ms, bid, ask),
             )| {
                 PriceUpdate {
                     seq,
@@ -71,6 +75,8 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
                     liquidity,
                     slot,
                     last_update_ms,
+                    bid,
+                    ask,
                 }
             },
         )
@@ -106,6 +112,7 @@ fn opportunity() -> impl Strategy<Value = Opportunity> {
                 OpportunityType::Spatial,
                 OpportunityType::Statistical,
                 OpportunityType::Triangular,
+                OpportunityType::CexDex,
             ]),
             text(),
             text(),
@@ -293,6 +300,7 @@ fn alert() -> impl Strategy<Value = Alert> {
             OpportunityType::Spatial,
             OpportunityType::Statistical,
             OpportunityType::Triangular,
+            OpportunityType::CexDex,
         ])),
     )
         .prop_map(

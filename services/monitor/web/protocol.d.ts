@@ -170,21 +170,32 @@ timestamp: string,
  */
 pair: string, 
 /**
- * `raydium`, `orca` or `meteora`.
+ * `raydium`, `orca` or `meteora`; for a centralized-exchange book, the exchange
+ * (`binance`).
  */
 dex: string, 
 /**
- * `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`.
+ * `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`; `cex_book` for an exchange's order book.
  */
 pool_type: string, 
 /**
- * The pool account's address (base58).
+ * The pool account's address (base58); for a `cex_book`, `exchange:SYMBOL` (for example
+ * `binance:SOLUSDC`).
  */
 pool: string, 
 /**
  * Quote tokens per base token, adjusted for decimals. For display; quotes use integers.
+ * For a `cex_book`, the mid between `bid` and `ask`.
  */
 price: number, 
+/**
+ * `cex_book` only: the best bid.
+ */
+bid?: number, 
+/**
+ * `cex_book` only: the best ask.
+ */
+ask?: number, 
 /**
  * Pool value in quote-token units.
  */
@@ -270,7 +281,7 @@ legs: Array<Leg>, };
 
 export type OpportunityStatus = "open" | "update" | "close";
 
-export type OpportunityType = "spatial" | "statistical" | "triangular";
+export type OpportunityType = "spatial" | "statistical" | "triangular" | "cex_dex";
 
 export type Costs = { 
 /**

@@ -422,6 +422,7 @@ impl Pipeline {
                         match message.opportunity_type {
                             protocol::OpportunityType::Spatial => "spatial",
                             protocol::OpportunityType::Triangular => "triangular",
+                            protocol::OpportunityType::CexDex => "cex_dex",
                             protocol::OpportunityType::Statistical => "statistical",
                         },
                         message.pair,
@@ -489,6 +490,8 @@ impl Pipeline {
             liquidity,
             slot,
             last_update_ms: now.saturating_sub(received_at_us) / 1_000,
+            bid: None,
+            ask: None,
         }));
     }
 

@@ -541,6 +541,8 @@ mod tests {
             liquidity,
             slot: 1,
             last_update_ms: 0,
+            bid: None,
+            ask: None,
         })
     }
 

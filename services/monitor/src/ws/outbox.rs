@@ -254,6 +254,8 @@ mod tests {
             liquidity: 1.0,
             slot: 1,
             last_update_ms: 0,
+            bid: None,
+            ask: None,
         });
         Outgoing {
             text: None,
