@@ -62,6 +62,8 @@ pub struct FileConfig {
     pub prices: PricesSection,
     #[serde(default)]
     pub ws: WsSection,
+    #[serde(default)]
+    pub cex: crate::cex::config::CexSection,
 }
 
 /// The Yellowstone endpoints: one table, or an array of tables.
@@ -314,7 +316,7 @@ pub(crate) fn live_settings(
     }))
 }
 
-fn positive_secs(
+pub(crate) fn positive_secs(
     key: &str,
     v: Option<u64>,
     default: u64,

@@ -134,7 +134,24 @@ pub fn report(state: &AppState, price_updates_per_min: u64) -> Health {
             },
         })
         .chain(state.live.endpoints.iter().map(|e| endpoint_health(e)))
+        .chain(state.cex.iter().map(|c| cex_health(c)))
         .collect(),
+    }
+}
+
+/// The exchange feed, after the chain sources: its state, message age and reconnects.
+fn cex_health(c: &crate::cex::FeedStats) -> SourceHealth {
+    let (state, reason) = c.status.get();
+    let reconnects = c.status.reconnects.load(Ordering::Relaxed);
+    SourceHealth {
+        name: c.status.name.clone(),
+        state,
+        last_message_age_ms: c.last_frame_age_ms(monotonic_us()),
+        slot: None,
+        reason: match (state, reason) {
+            (SourceState::Connected, _) => Some(format!("{reconnects} reconnects")),
+            (_, reason) => reason,
+        },
     }
 }
 

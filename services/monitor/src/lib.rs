@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod backoff;
 pub mod bench;
+pub mod cex;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -72,6 +73,8 @@ pub struct Settings {
     /// The live source's endpoints and pools (`--source yellowstone`).
     pub live: Option<LiveSettings>,
     pub prices: pipeline::PriceConfig,
+    /// Binance reference prices (`[cex.binance]`), when configured.
+    pub binance: Option<cex::BinanceSettings>,
     /// Load tests only: benchmark `log` messages per second (0 = off), their size, and the
     /// delay before publishing starts.
     pub bench_publish: (u32, usize, Duration),
@@ -114,6 +117,7 @@ impl Default for Settings {
             live: None,
             prices: pipeline::PriceConfig::default(),
             bench_publish: (0, 256, Duration::ZERO),
+            binance: None,
         }
     }
 }
@@ -278,6 +282,7 @@ impl Settings {
             summary_log: true,
             live,
             prices,
+            binance: cex::config::binance_settings(&file.cex)?,
             bench_publish: (
                 cli.bench_publish_rate,
                 cli.bench_payload,
@@ -341,6 +346,8 @@ pub struct Running {
     pub source: Arc<source::SourceStatus>,
     /// What the live source has done (all zero for other sources).
     pub live: Arc<source::yellowstone::LiveStats>,
+    /// The Binance feed's state and counters, when one is configured.
+    pub cex: Option<Arc<cex::FeedStats>>,
     /// Everything published, for embedders and tests.
     pub hub: Arc<hub::Hub>,
     stop: watch::Sender<bool>,
@@ -524,6 +531,26 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         }
     };
 
+    // Exchange reference prices, when configured: the latest book per symbol waits in an
+    // inbox the pipeline drains between batches.
+    let cex_inbox = Arc::new(cex::BookInbox::default());
+    let cex_stats = settings
+        .binance
+        .as_ref()
+        .map(|_| Arc::new(cex::FeedStats::new("binance")));
+    let cex_task = match (&settings.binance, &cex_stats) {
+        (Some(binance), Some(stats)) => {
+            tracing::info!(endpoint = %binance.endpoint, symbols = binance.symbols.len(), "cex: binance");
+            Some(tokio::spawn(cex::feed::run(
+                binance.clone(),
+                cex_inbox.clone(),
+                stats.clone(),
+                stop_rx.clone(),
+            )))
+        }
+        _ => None,
+    };
+
     // Pipeline.
     let mut pipeline = pipeline::Pipeline::new(
         detector::DetectorConfig::default(),
@@ -533,6 +560,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     );
     let pipeline_stats = pipeline.stats.clone();
     let pipeline_queue = queue.clone();
+    let pipeline_books = cex_inbox.clone();
     let pipeline_task = tokio::task::spawn_blocking(move || {
         let handle = tokio::runtime::Handle::current();
         loop {
@@ -541,10 +569,23 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                     Some(timed) => timed,
                     None => break,
                 },
-                None => match handle.block_on(pipeline_queue.pop_batch(4_096)) {
-                    Some((batch, slot)) => (batch, slot, clock::BatchClock::wall()),
-                    None => break,
-                },
+                None => {
+                    let next = handle.block_on(async {
+                        tokio::select! {
+                            batch = pipeline_queue.pop_batch(4_096) => Some(batch),
+                            () = pipeline_books.changed() => None,
+                        }
+                    });
+                    match next {
+                        Some(Some((batch, slot))) => (batch, slot, clock::BatchClock::wall()),
+                        Some(None) => break,
+                        None => {
+                            pipeline
+                                .process_books(pipeline_books.take(), clock::BatchClock::wall());
+                            continue;
+                        }
+                    }
+                }
             };
             if let Some(rec) = recorder.as_mut()
                 && !record(rec, &batch, slot, clock)
@@ -572,6 +613,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         queue: queue.clone(),
         source: source_status.clone(),
         live: live_stats.clone(),
+        cex: cex_stats.clone(),
         ws: ws_ctx,
         metrics,
         stale_after: settings.stale_after,
@@ -617,6 +659,9 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         let _ = source_task.await;
         let _ = pipeline_task.await;
         let _ = health_task.await;
+        if let Some(task) = cex_task {
+            let _ = task.await;
+        }
         if let Some(task) = bench_task {
             let _ = task.await;
         }
@@ -627,6 +672,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         addr,
         source: source_status,
         live: live_stats,
+        cex: cex_stats,
         hub,
         stop: stop_tx,
         queue,

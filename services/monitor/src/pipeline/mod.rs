@@ -11,6 +11,8 @@
 //!   the refresh interval has passed since its last one.
 //! - detect: feeds the `detector`, and publishes its events as `opportunity` messages.
 
+mod cex;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -157,6 +159,8 @@ pub struct Pipeline {
     tokens: TokenRegistry,
     prices: PriceConfig,
     last_price: HashMap<Pubkey, LastPrice>,
+    /// The last published price of each exchange book, by book id.
+    last_cex_price: HashMap<String, LastPrice>,
     hub: Arc<Hub>,
     pub stats: Arc<PipelineStats>,
     /// Decode-failure logs are rate-limited per account.
@@ -191,6 +195,7 @@ impl Pipeline {
             tokens,
             prices,
             last_price: HashMap::new(),
+            last_cex_price: HashMap::new(),
             hub,
             stats: Arc::new(PipelineStats::default()),
             logged_failures: BTreeSet::new(),

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod binance;
 pub mod geyser;
 pub mod live;
 pub mod ws_client;
