@@ -437,6 +437,9 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         _ => source::yellowstone::LiveStats::default(),
     });
 
+    // Exchange books (Binance's feed, or the simulator's) wait here for the pipeline.
+    let cex_inbox = Arc::new(cex::BookInbox::default());
+
     // Source. A replay hands the pipeline its recorded batches directly; the others go
     // through the coalescing queue.
     let mut replay_input: Option<tokio::sync::mpsc::Receiver<source::replay::TimedBatch>> = None;
@@ -449,7 +452,12 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                 "source: built-in market simulator"
             );
             let status = Arc::new(source::SourceStatus::new("simulator"));
-            let task = tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()));
+            let task = tokio::spawn(source::simulator::run(
+                sim,
+                queue.clone(),
+                cex_inbox.clone(),
+                stop_rx.clone(),
+            ));
             (status, task)
         }
         cli::SourceArg::Replay(path) => {
@@ -533,7 +541,6 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
 
     // Exchange reference prices, when configured: the latest book per symbol waits in an
     // inbox the pipeline drains between batches.
-    let cex_inbox = Arc::new(cex::BookInbox::default());
     let cex_stats = settings
         .binance
         .as_ref()
