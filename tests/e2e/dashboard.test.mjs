@@ -127,6 +127,20 @@ try {
     if (!prices.every((p) => Number.isFinite(p) && p > 0)) throw new Error(`bad prices ${prices}`);
   });
 
+  await check("the SOL/USDC card has the exchange's row with bid and ask", async () => {
+    const row = '#cards .card[data-pair="SOL/USDC"] .venue.cex';
+    await page.waitForSelector(row, { timeout: 15_000 });
+    const name = await page.$eval(`${row} .name`, (el) => el.textContent || "");
+    if (name !== "binance book") throw new Error(`cex row name: ${name}`);
+    await page.waitForFunction((sel) => /^[0-9.]+ \/ [0-9.]+$/.test(document.querySelector(`${sel} .quote`)?.textContent || ""), row, { timeout: 15_000 });
+    // Read in one page task, so bid, ask and mid come from the same book.
+    const { quote, price } = await page.$eval(row, (el) => ({ quote: el.querySelector(".quote")?.textContent || "", price: el.querySelector(".price")?.textContent || "" }));
+    const [bid, ask] = quote.split(" / ").map(Number);
+    const mid = Number(price);
+    if (!(bid > 0 && bid < ask && bid <= mid && mid <= ask)) throw new Error(`bid ${bid}, mid ${mid}, ask ${ask}`);
+    await page.waitForFunction(() => (document.querySelector("#chart-legend")?.textContent || "").includes("binance book"), null, { timeout: 15_000 });
+  });
+
   await check("an opportunity row appears", async () => {
     await page.waitForSelector("#opps tbody tr", { timeout: 30_000 });
     // Rows slide in at the top while the market moves, so a click aimed at one row can land

@@ -112,7 +112,7 @@ pub fn report(state: &AppState, price_updates_per_min: u64) -> Health {
                 status: ComponentStatus::Healthy,
                 latency_ms: 0.0,
                 hit_rate: hit_rate.clamp(0.0, 1.0),
-                entry_count: prices.len() as u64,
+                entry_count: prices.iter().filter(|p| p.pool_type != "cex_book").count() as u64,
             },
         },
         metrics: HealthMetrics {

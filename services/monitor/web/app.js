@@ -225,10 +225,15 @@ function notePrice(p, live) {
     dirty.filters = true;
   }
   if (!state.chartPair) state.chartPair = p.pair;
-  if (p.pair === state.chartPair) chart.add(`${p.dex} ${p.pool_type} ${p.pool.slice(0, 4)}`, Date.parse(p.timestamp), p.price);
+  if (p.pair === state.chartPair) chart.add(seriesName(p), Date.parse(p.timestamp), p.price);
   if (live) state.priceUpdates += 1;
   dirty.cards = true;
   dirty.filters = dirty.filters || state.knownPairs.size !== $("pair-filters").childElementCount;
+}
+
+/** @param {PriceUpdate} p */
+function seriesName(p) {
+  return p.pool_type === "cex_book" ? `${p.dex} book (mid)` : `${p.dex} ${p.pool_type} ${p.pool.slice(0, 4)}`;
 }
 
 /**
@@ -462,10 +467,15 @@ function renderCards() {
       let row = /** @type {HTMLElement | null} */ (venues.querySelector(`[data-pool="${CSS.escape(p.pool)}"]`));
       if (!row) {
         row = document.createElement("div");
-        row.className = "venue";
+        row.className = p.pool_type === "cex_book" ? "venue cex" : "venue";
         row.dataset.pool = p.pool;
-        row.innerHTML = `<span class="name">${escapeHtml(p.dex)} ${escapeHtml(p.pool_type)}</span><span class="price"></span>`;
+        // An exchange book shows its best bid and ask; its price is their mid.
+        const name = p.pool_type === "cex_book" ? `${escapeHtml(p.dex)} book` : `${escapeHtml(p.dex)} ${escapeHtml(p.pool_type)}`;
+        row.innerHTML = `<span class="name">${name}</span><span class="quote"></span><span class="price"></span>`;
         venues.append(row);
+      }
+      if (p.bid !== undefined && p.ask !== undefined) {
+        /** @type {HTMLElement} */ (row.querySelector(".quote")).textContent = `${formatPrice(p.bid)} / ${formatPrice(p.ask)}`;
       }
       const priceEl = /** @type {HTMLElement} */ (row.querySelector(".price"));
       const text = formatPrice(p.price);
