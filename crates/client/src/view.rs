@@ -6,6 +6,16 @@ use protocol::{Channel, Opportunity, OpportunityStatus, PriceUpdate, ServerMessa
 
 use crate::Event;
 
+/// What buying base costs at a venue: a pool's price, an exchange book's ask.
+fn buy_at(p: &PriceUpdate) -> f64 {
+    p.ask.unwrap_or(p.price)
+}
+
+/// What selling base fetches at a venue: a pool's price, an exchange book's bid.
+fn sell_at(p: &PriceUpdate) -> f64 {
+    p.bid.unwrap_or(p.price)
+}
+
 /// The latest price of every pool and the open opportunities, as the events seen so far say.
 ///
 /// A `prices` or `opportunities` snapshot replaces that part of the view; updates change one
@@ -23,16 +33,6 @@ use crate::Event;
 /// assert_eq!(view.best_ask("SOL/USDC").map(|p| p.price), Some(176.2));
 /// # Ok::<(), dexmon_client::protocol::ServerParseError>(())
 /// ```
-/// What buying base costs at a venue: a pool's price, an exchange book's ask.
-fn buy_at(p: &PriceUpdate) -> f64 {
-    p.ask.unwrap_or(p.price)
-}
-
-/// What selling base fetches at a venue: a pool's price, an exchange book's bid.
-fn sell_at(p: &PriceUpdate) -> f64 {
-    p.bid.unwrap_or(p.price)
-}
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MarketView {
     prices: HashMap<String, PriceUpdate>,
