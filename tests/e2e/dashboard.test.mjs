@@ -89,6 +89,21 @@ async function shot(name) {
 }
 
 try {
+  // Notifications: granted, and counted as the page creates them (headless Chromium shows none).
+  await page.context().grantPermissions(["notifications"], { origin: `http://127.0.0.1:${port}` });
+  await page.addInitScript(() => {
+    const Real = window.Notification;
+    /** @type {string[]} */
+    const shown = [];
+    Object.defineProperty(window, "notificationsShown", { value: shown });
+    window.Notification = class extends Real {
+      /** @param {string} title @param {NotificationOptions} [options] */
+      constructor(title, options) {
+        super(title, options);
+        shown.push(options?.body || title);
+      }
+    };
+  });
   await page.goto(`http://127.0.0.1:${port}/`);
 
   await check("the page has a title and a favicon", async () => {
@@ -110,6 +125,20 @@ try {
     await page.waitForFunction((text) => document.querySelector("#cards")?.textContent !== text, before, { timeout: 15_000 });
     const prices = await page.$$eval("#cards .price", (els) => els.map((e) => Number(e.textContent)));
     if (!prices.every((p) => Number.isFinite(p) && p > 0)) throw new Error(`bad prices ${prices}`);
+  });
+
+  await check("the SOL/USDC card has the exchange's row with bid and ask", async () => {
+    const row = '#cards .card[data-pair="SOL/USDC"] .venue.cex';
+    await page.waitForSelector(row, { timeout: 15_000 });
+    const name = await page.$eval(`${row} .name`, (el) => el.textContent || "");
+    if (name !== "binance book") throw new Error(`cex row name: ${name}`);
+    await page.waitForFunction((sel) => /^[0-9.]+ \/ [0-9.]+$/.test(document.querySelector(`${sel} .quote`)?.textContent || ""), row, { timeout: 15_000 });
+    // Read in one page task, so bid, ask and mid come from the same book.
+    const { quote, price } = await page.$eval(row, (el) => ({ quote: el.querySelector(".quote")?.textContent || "", price: el.querySelector(".price")?.textContent || "" }));
+    const [bid, ask] = quote.split(" / ").map(Number);
+    const mid = Number(price);
+    if (!(bid > 0 && bid < ask && bid <= mid && mid <= ask)) throw new Error(`bid ${bid}, mid ${mid}, ask ${ask}`);
+    await page.waitForFunction(() => (document.querySelector("#chart-legend")?.textContent || "").includes("binance book"), null, { timeout: 15_000 });
   });
 
   await check("an opportunity row appears", async () => {
@@ -152,6 +181,27 @@ try {
   });
   await shot("dashboard-1280x720");
 
+  await check("a price alert fires once, as a toast and a notification", async () => {
+    await page.waitForFunction(() => window.dexmon.price("SOL/USDC") !== null, null, { timeout: 15_000 });
+    const price = await page.evaluate(() => window.dexmon.price("SOL/USDC"));
+    await page.selectOption("#alert-pair", "SOL/USDC");
+    await page.selectOption("#alert-condition", "below");
+    // Twice the price: the condition holds already, so the alert fires as soon as it is added.
+    await page.fill("#alert-price", String(price * 2));
+    await page.click("#alert-add");
+    await page.waitForSelector("#toasts .toast", { timeout: 15_000 });
+    const text = await page.$eval("#toasts .toast", (el) => el.textContent || "");
+    if (!text.includes("SOL/USDC below")) throw new Error(`toast: ${text}`);
+    await page.waitForFunction(() => window.notificationsShown.length === 1, null, { timeout: 5_000 });
+    await page.waitForFunction(() => (document.querySelector("#alerts li")?.textContent || "").includes("fired 1×"), null, { timeout: 5_000 });
+    // Once per crossing: prices keep moving and it stays below, so no second toast comes.
+    const updates = await page.evaluate(() => window.dexmon.priceUpdates);
+    await page.waitForFunction((n) => window.dexmon.priceUpdates > n + 200, updates, { timeout: 15_000 });
+    const toasts = await page.evaluate(() => window.dexmon.toasts.length);
+    if (toasts !== 1) throw new Error(`${toasts} toasts for one crossing`);
+  });
+  await shot("dashboard-alert");
+
   await check("killing the monitor turns the status yellow or red", async () => {
     outage = true;
     monitor.kill("SIGKILL");
@@ -166,6 +216,12 @@ try {
     const updates = await page.evaluate(() => window.dexmon.priceUpdates);
     await page.waitForFunction((n) => window.dexmon.priceUpdates > n + 20, updates, { timeout: 15_000 });
     outage = false;
+  });
+
+  await check("the alert is registered again on the new connection", async () => {
+    // The restarted monitor knows nothing of it; the page adds it again and it fires again.
+    await page.waitForFunction(() => window.dexmon.toasts.length === 2, null, { timeout: 15_000 });
+    if ((await page.evaluate(() => window.dexmon.alerts)) !== 1) throw new Error("alert lost");
   });
 
   await check("a pair filter leaves only that pair updating", async () => {

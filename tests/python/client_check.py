@@ -39,6 +39,29 @@ async def json_client(url):
         error = await until(ws, json.loads, "error")
         assert error["code"] == "INVALID_JSON", error
         print(f"json: connected, pong, filtered snapshot and price {price['price']:.4f}, INVALID_JSON error")
+        await alerts(ws, price)
+
+
+async def alerts(ws, price):
+    """A price alert that already holds fires at once and names the price message it saw."""
+    level = price["price"] / 2
+    alert = {"pair": price["pair"], "condition": "above", "price": level}
+    await ws.send(json.dumps({"type": "alert_add", "id": "a-1", "alert_id": "half", "alert": alert}))
+    added = await until(ws, json.loads, "alert_added")
+    assert added["id"] == "a-1" and added["alert_id"] == "half" and added["alert"] == alert, added
+    fired = await until(ws, json.loads, "alert_triggered")
+    assert fired["alert_id"] == "half" and fired["value"] > level, fired
+    assert fired["channel"] == "prices" and fired["seq"] > 0 and fired["pool"], fired
+    await ws.send(json.dumps({"type": "alert_add", "id": "a-2", "alert": {"pair": "SOL/USDC"}}))
+    refused = await until(ws, json.loads, "error")
+    assert refused["id"] == "a-2" and refused["code"] == "INVALID_ALERT", refused
+    await ws.send(json.dumps({"type": "alert_list", "id": "a-3"}))
+    listed = await until(ws, json.loads, "alerts")
+    assert [a["alert_id"] for a in listed["alerts"]] == ["half"], listed
+    await ws.send(json.dumps({"type": "alert_remove", "id": "a-4", "alert_id": "half"}))
+    removed = await until(ws, json.loads, "alert_removed")
+    assert removed["alert_id"] == "half", removed
+    print(f"json: alert fired at {fired['value']:.4f} (seq {fired['seq']}), INVALID_ALERT, listed, removed")
 
 
 async def msgpack_client(url):

@@ -1,15 +1,15 @@
 //! The background task: one connection at a time, reconnects, resume and restore.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use protocol::{
-    Channel, ClientMessage, Codec, Connected, ErrorCode, Ping, RequestId, Resume, ServerMessage,
-    Subscription, close_code,
+    Alert, AlertAdd, Channel, ClientMessage, Codec, Connected, ErrorCode, Ping, RequestId, Resume,
+    ServerMessage, Subscription, close_code,
 };
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -25,6 +25,12 @@ pub(crate) struct Conn {
     ws: Socket,
     codec: Codec,
     connected: Connected,
+}
+
+impl Conn {
+    pub(crate) fn codec(&self) -> Codec {
+        self.codec
+    }
 }
 
 impl std::fmt::Debug for Conn {
@@ -137,10 +143,14 @@ pub(crate) struct Driver {
     config: Config,
     events: mpsc::Sender<Result<Event, Error>>,
     commands: mpsc::Receiver<Command>,
+    /// The current connection's codec, for [`crate::Client::codec`].
+    codec: watch::Sender<Codec>,
     /// The subscription the server last acknowledged (a new connection has every channel).
     channels: BTreeSet<Channel>,
     pairs: Option<Vec<String>>,
     dexes: Option<Vec<String>>,
+    /// The alerts the server acknowledged, registered again on every new connection.
+    alerts: BTreeMap<String, Alert>,
     /// Per channel, the last `seq` delivered (or covered by a delivered snapshot).
     last_seq: [Option<u64>; 4],
     /// The epoch of the connection the positions belong to.
@@ -161,14 +171,17 @@ impl Driver {
         config: Config,
         events: mpsc::Sender<Result<Event, Error>>,
         commands: mpsc::Receiver<Command>,
+        codec: watch::Sender<Codec>,
     ) -> Self {
         Self {
             config,
             events,
             commands,
+            codec,
             channels: Channel::ALL.into_iter().collect(),
             pairs: None,
             dexes: None,
+            alerts: BTreeMap::new(),
             last_seq: [None; 4],
             epoch: None,
             next_id: 1,
@@ -232,7 +245,7 @@ impl Driver {
                     command = self.commands.recv() => match command {
                         // Nothing to send a request on: the subscription the server last
                         // acknowledged is what gets restored.
-                        Some(Command::Subscribe(_, reply) | Command::Unsubscribe(_, reply)) => {
+                        Some(Command { reply, .. }) => {
                             let _ = reply.send(Err(Error::Disconnected));
                         }
                         None => return None,
@@ -270,6 +283,7 @@ impl Driver {
             codec,
             connected,
         } = conn;
+        self.codec.send_replace(codec);
         // The server pings every heartbeat interval; twice that without any frame is a dead
         // connection, whatever TCP thinks.
         let stale_after =
@@ -351,19 +365,10 @@ impl Driver {
                         let _ = ws.close(None).await;
                         return End::Shutdown;
                     };
-                    let (message, reply) = match command {
-                        Command::Subscribe(mut s, reply) => {
-                            s.id = Some(self.id(false));
-                            (ClientMessage::Subscribe(s), reply)
-                        }
-                        Command::Unsubscribe(mut s, reply) => {
-                            s.id = Some(self.id(false));
-                            (ClientMessage::Unsubscribe(s), reply)
-                        }
-                    };
-                    if let Some(id) = message.id() {
-                        self.pending.insert(id.clone(), reply);
-                    }
+                    let Command { request: mut message, reply } = command;
+                    let id = self.id(false);
+                    message.set_id(Some(id.clone()));
+                    self.pending.insert(id, reply);
                     if let Err(reason) = send(&mut ws, codec, &message).await {
                         return End::Lost { code: None, reason };
                     }
@@ -419,6 +424,13 @@ impl Driver {
                 channels: Vec::new(),
                 pairs: self.pairs.clone(),
                 dexes: self.dexes.clone(),
+            }));
+        }
+        for (alert_id, alert) in self.alerts.clone() {
+            out.push(ClientMessage::AlertAdd(AlertAdd {
+                id: Some(self.id(true)),
+                alert_id: Some(alert_id),
+                alert,
             }));
         }
         let mut resumes = HashMap::new();
@@ -564,9 +576,22 @@ impl Driver {
                 }
                 if let Some(reply) = self.pending.remove(id) {
                     self.adopt(ack);
-                    let _ = reply.send(Ok(ack.clone()));
+                    let _ = reply.send(Ok(message.clone()));
                 }
             }
+            ServerMessage::AlertAdded(added) => {
+                if added.id.as_ref().is_some_and(is_internal) {
+                    return true;
+                }
+                self.alerts
+                    .insert(added.alert_id.clone(), added.alert.clone());
+                self.answer(added.id.as_ref(), &message);
+            }
+            ServerMessage::AlertRemoved(removed) => {
+                self.alerts.remove(&removed.alert_id);
+                self.answer(removed.id.as_ref(), &message);
+            }
+            ServerMessage::Alerts(list) => self.answer(list.id.as_ref(), &message),
             ServerMessage::Resumed(r) => {
                 if let Some(id) = &r.id {
                     self.anchors.remove(id);
@@ -605,6 +630,13 @@ impl Driver {
             }
         }
         self.emit(Event::Message(message)).await
+    }
+
+    /// Hands an answer to the request waiting for it, if one is.
+    fn answer(&mut self, id: Option<&RequestId>, message: &ServerMessage) {
+        if let Some(reply) = id.and_then(|id| self.pending.remove(id)) {
+            let _ = reply.send(Ok(message.clone()));
+        }
     }
 
     /// Whether a price or opportunity passes the acknowledged pair and dex filters, by the

@@ -64,8 +64,11 @@ mod view;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use protocol::{Channel, Codec, ServerMessage, Subscription, SubscriptionAck};
-use tokio::sync::{mpsc, oneshot};
+use protocol::{
+    Alert, AlertAdd, AlertAdded, AlertEntry, AlertList, AlertRemove, Channel, ClientMessage, Codec,
+    ServerMessage, Subscription, SubscriptionAck,
+};
+use tokio::sync::{mpsc, oneshot, watch};
 
 pub use backoff::Backoff;
 pub use error::{BackoffError, Error};
@@ -184,12 +187,16 @@ impl Config {
     }
 }
 
-type Reply = oneshot::Sender<Result<SubscriptionAck, Error>>;
+/// Where the server's answer to a request goes: the answer itself, or the `error` that
+/// refused it.
+type Reply = oneshot::Sender<Result<ServerMessage, Error>>;
 
+/// A request for the connection task: sent with an id the task assigns, answered through
+/// the reply.
 #[derive(Debug)]
-enum Command {
-    Subscribe(Subscription, Reply),
-    Unsubscribe(Subscription, Reply),
+struct Command {
+    request: ClientMessage,
+    reply: Reply,
 }
 
 /// A connection to the monitor that reconnects and resumes by itself.
@@ -201,6 +208,7 @@ pub struct Client {
     events: mpsc::Receiver<Result<Event, Error>>,
     backlog: VecDeque<Result<Event, Error>>,
     view: Option<MarketView>,
+    codec: watch::Receiver<Codec>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -216,12 +224,15 @@ impl Client {
         let (commands, command_rx) = mpsc::channel(64);
         let (event_tx, events) = mpsc::channel(config.event_capacity);
         let view = config.view.then(MarketView::default);
-        let task = tokio::spawn(driver::Driver::new(config, event_tx, command_rx).run(first));
+        let (codec_tx, codec) = watch::channel(first.codec());
+        let driver = driver::Driver::new(config, event_tx, command_rx, codec_tx);
+        let task = tokio::spawn(driver.run(first));
         Ok(Self {
             commands,
             events,
             backlog: VecDeque::new(),
             view,
+            codec,
             task,
         })
     }
@@ -243,6 +254,12 @@ impl Client {
         event
     }
 
+    /// The encoding of the current connection, as the server picked it from the offered
+    /// subprotocol (JSON when it picked none).
+    pub fn codec(&self) -> Codec {
+        *self.codec.borrow()
+    }
+
     /// The local view, merged from every event returned so far; `None` unless
     /// [`Config::view`] was set.
     pub fn view(&self) -> Option<&MarketView> {
@@ -258,8 +275,10 @@ impl Client {
     /// `TOO_MANY_SUBSCRIPTIONS`), [`Error::Disconnected`] when the connection is lost first,
     /// [`Error::Closed`] when the client has stopped.
     pub async fn subscribe(&mut self, request: Subscription) -> Result<SubscriptionAck, Error> {
-        let (tx, rx) = oneshot::channel();
-        self.request(Command::Subscribe(request, tx), rx).await
+        match self.request(ClientMessage::Subscribe(request)).await? {
+            ServerMessage::Subscribed(ack) => Ok(ack),
+            other => Err(unexpected(&other)),
+        }
     }
 
     /// Removes channels, pairs and dexes, and waits for the acknowledgement, as
@@ -268,17 +287,70 @@ impl Client {
     /// # Errors
     /// As [`Client::subscribe`].
     pub async fn unsubscribe(&mut self, request: Subscription) -> Result<SubscriptionAck, Error> {
-        let (tx, rx) = oneshot::channel();
-        self.request(Command::Unsubscribe(request, tx), rx).await
+        match self.request(ClientMessage::Unsubscribe(request)).await? {
+            ServerMessage::Unsubscribed(ack) => Ok(ack),
+            other => Err(unexpected(&other)),
+        }
     }
 
-    async fn request(
+    /// Registers a server-side alert named `alert_id` (an existing one of that name is
+    /// replaced) and waits for `alert_added`. The client registers it again after every
+    /// reconnect, under the same name, so `alert_triggered` events keep coming; an alert whose
+    /// condition already holds fires at once, after the reconnect too.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] with `INVALID_ALERT` or `TOO_MANY_ALERTS`, and as
+    /// [`Client::subscribe`].
+    pub async fn add_alert(
         &mut self,
-        command: Command,
-        mut reply: oneshot::Receiver<Result<SubscriptionAck, Error>>,
-    ) -> Result<SubscriptionAck, Error> {
+        alert_id: impl Into<String>,
+        alert: Alert,
+    ) -> Result<AlertAdded, Error> {
+        let request = ClientMessage::AlertAdd(AlertAdd {
+            id: None,
+            alert_id: Some(alert_id.into()),
+            alert,
+        });
+        match self.request(request).await? {
+            ServerMessage::AlertAdded(added) => Ok(added),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Removes an alert and waits for `alert_removed`; it is no longer registered after a
+    /// reconnect.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] with `UNKNOWN_ALERT`, and as [`Client::subscribe`].
+    pub async fn remove_alert(&mut self, alert_id: impl Into<String>) -> Result<(), Error> {
+        let request = ClientMessage::AlertRemove(AlertRemove {
+            id: None,
+            alert_id: alert_id.into(),
+        });
+        match self.request(request).await? {
+            ServerMessage::AlertRemoved(_) => Ok(()),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// The alerts the server holds for this connection, with whether each is armed.
+    ///
+    /// # Errors
+    /// As [`Client::subscribe`].
+    pub async fn list_alerts(&mut self) -> Result<Vec<AlertEntry>, Error> {
+        match self
+            .request(ClientMessage::AlertList(AlertList { id: None }))
+            .await?
+        {
+            ServerMessage::Alerts(list) => Ok(list.alerts),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    async fn request(&mut self, request: ClientMessage) -> Result<ServerMessage, Error> {
+        let (reply, mut answer) = oneshot::channel();
         self.commands
-            .send(command)
+            .send(Command { request, reply })
             .await
             .map_err(|_| Error::Closed)?;
         // Keep taking events while waiting, so that a full event buffer cannot hold up the
@@ -286,7 +358,7 @@ impl Client {
         let mut open = true;
         loop {
             tokio::select! {
-                answer = &mut reply => return answer.unwrap_or(Err(Error::Closed)),
+                answer = &mut answer => return answer.unwrap_or(Err(Error::Closed)),
                 event = self.events.recv(), if open => match event {
                     Some(event) => self.backlog.push_back(event),
                     None => open = false,
@@ -307,6 +379,10 @@ impl Drop for Client {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+fn unexpected(answer: &ServerMessage) -> Error {
+    Error::Protocol(format!("unexpected answer to a request: {answer:?}"))
 }
 
 /// The README's examples are compiled with the doc tests.

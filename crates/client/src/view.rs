@@ -6,6 +6,16 @@ use protocol::{Channel, Opportunity, OpportunityStatus, PriceUpdate, ServerMessa
 
 use crate::Event;
 
+/// What buying base costs at a venue: a pool's price, an exchange book's ask.
+fn buy_at(p: &PriceUpdate) -> f64 {
+    p.ask.unwrap_or(p.price)
+}
+
+/// What selling base fetches at a venue: a pool's price, an exchange book's bid.
+fn sell_at(p: &PriceUpdate) -> f64 {
+    p.bid.unwrap_or(p.price)
+}
+
 /// The latest price of every pool and the open opportunities, as the events seen so far say.
 ///
 /// A `prices` or `opportunities` snapshot replaces that part of the view; updates change one
@@ -89,20 +99,22 @@ impl MarketView {
         self.prices.values().filter(move |p| p.pair == pair)
     }
 
-    /// The pool of `pair` with the lowest price: where base is cheapest to buy.
+    /// The venue of `pair` where base is cheapest to buy: the lowest pool price, or an
+    /// exchange book's `ask` (never its mid, at which nobody sells).
     pub fn best_ask(&self, pair: &str) -> Option<&PriceUpdate> {
         self.prices
             .values()
             .filter(|p| p.pair == pair)
-            .min_by(|a, b| a.price.total_cmp(&b.price))
+            .min_by(|a, b| buy_at(a).total_cmp(&buy_at(b)))
     }
 
-    /// The pool of `pair` with the highest price: where base sells for the most.
+    /// The venue of `pair` where base sells for the most: the highest pool price, or an
+    /// exchange book's `bid`.
     pub fn best_bid(&self, pair: &str) -> Option<&PriceUpdate> {
         self.prices
             .values()
             .filter(|p| p.pair == pair)
-            .max_by(|a, b| a.price.total_cmp(&b.price))
+            .max_by(|a, b| sell_at(a).total_cmp(&sell_at(b)))
     }
 
     /// The open opportunities, by id.
@@ -118,5 +130,57 @@ impl MarketView {
     /// How many pools have a price.
     pub fn pool_count(&self) -> usize {
         self.prices.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use protocol::Timestamp;
+
+    use super::*;
+
+    fn price(pool: &str, price: f64, book: Option<(f64, f64)>) -> ServerMessage {
+        ServerMessage::PriceUpdate(PriceUpdate {
+            seq: 1,
+            timestamp: Timestamp::from_unix_millis(0),
+            pair: "SOL/USDC".into(),
+            dex: if book.is_some() { "binance" } else { "orca" }.into(),
+            pool_type: if book.is_some() {
+                "cex_book"
+            } else {
+                "whirlpool"
+            }
+            .into(),
+            pool: pool.into(),
+            price,
+            liquidity: 1.0,
+            slot: 0,
+            last_update_ms: 0,
+            bid: book.map(|b| b.0),
+            ask: book.map(|b| b.1),
+        })
+    }
+
+    #[test]
+    fn an_exchange_book_is_bought_at_its_ask_and_sold_at_its_bid() {
+        let mut view = MarketView::default();
+        view.apply(&price("pool", 100.05, None));
+        // Mid 100.0 is below the pool, but buying there costs the ask, 100.1.
+        view.apply(&price("binance:SOLUSDC", 100.0, Some((99.9, 100.1))));
+        assert_eq!(
+            view.best_ask("SOL/USDC").map(|p| p.pool.as_str()),
+            Some("pool")
+        );
+        view.apply(&price("pool", 99.95, None));
+        // Mid 100.0 is above the pool, but selling there fetches the bid, 99.9.
+        assert_eq!(
+            view.best_bid("SOL/USDC").map(|p| p.pool.as_str()),
+            Some("pool")
+        );
+        view.apply(&price("binance:SOLUSDC", 100.2, Some((100.15, 100.25))));
+        assert_eq!(
+            view.best_bid("SOL/USDC").map(|p| p.pool.as_str()),
+            Some("binance:SOLUSDC")
+        );
     }
 }

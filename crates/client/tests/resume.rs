@@ -6,30 +6,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Ledger, Relay, config, next, settings, start};
+use common::{Ledger, Relay, config, next, read_until, settings, start};
 use dexmon_client::protocol::{Channel, ServerMessage};
 use dexmon_client::{Client, Event, channels};
-
-/// Reads events into the ledger until `done` holds.
-async fn read_until(client: &mut Client, ledger: &mut Ledger, done: impl Fn(&Ledger) -> bool) {
-    // A bound on the work, not a timing assertion: a broken client must fail, not hang. A
-    // hundred health reports are far more than any condition here needs.
-    let limit = ledger.count(Channel::Health) + 100;
-    while ledger.count(Channel::Health) <= limit {
-        if done(ledger) {
-            return;
-        }
-        let event = next(client).await;
-        if std::env::var_os("DEXMON_TEST_EVENTS").is_some() {
-            eprintln!(
-                "{}",
-                format!("{event:?}").chars().take(160).collect::<String>()
-            );
-        }
-        ledger.record(&event);
-    }
-    panic!("condition never reached");
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_connection_resumes_every_channel_exactly() {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Channel, RequestId};
+use crate::{Alert, Channel, RequestId};
 
 #[cfg(feature = "typescript")]
 use ts_rs::TS;
@@ -21,6 +21,12 @@ pub enum ClientMessage {
     Ping(Ping),
     /// Replay what was missed on a channel since `after_seq`.
     Resume(Resume),
+    /// Register an alert on this connection; answered with `alert_added`.
+    AlertAdd(AlertAdd),
+    /// Remove an alert; answered with `alert_removed`.
+    AlertRemove(AlertRemove),
+    /// List this connection's alerts; answered with `alerts`.
+    AlertList(AlertList),
 }
 
 impl ClientMessage {
@@ -30,6 +36,21 @@ impl ClientMessage {
             Self::Subscribe(m) | Self::Unsubscribe(m) => m.id.as_ref(),
             Self::Ping(m) => m.id.as_ref(),
             Self::Resume(m) => m.id.as_ref(),
+            Self::AlertAdd(m) => m.id.as_ref(),
+            Self::AlertRemove(m) => m.id.as_ref(),
+            Self::AlertList(m) => m.id.as_ref(),
+        }
+    }
+
+    /// Sets the request id the answer will echo.
+    pub fn set_id(&mut self, id: Option<RequestId>) {
+        match self {
+            Self::Subscribe(m) | Self::Unsubscribe(m) => m.id = id,
+            Self::Ping(m) => m.id = id,
+            Self::Resume(m) => m.id = id,
+            Self::AlertAdd(m) => m.id = id,
+            Self::AlertRemove(m) => m.id = id,
+            Self::AlertList(m) => m.id = id,
         }
     }
 
@@ -41,6 +62,9 @@ impl ClientMessage {
         ("unsubscribe", Subscription::FIELDS),
         ("ping", Ping::FIELDS),
         ("resume", Resume::FIELDS),
+        ("alert_add", AlertAdd::FIELDS),
+        ("alert_remove", AlertRemove::FIELDS),
+        ("alert_list", AlertList::FIELDS),
     ];
 }
 
@@ -108,4 +132,58 @@ pub struct Resume {
 
 impl Resume {
     const FIELDS: &'static [&'static str] = &["id", "channel", "epoch", "after_seq"];
+}
+
+/// Body of `alert_add`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct AlertAdd {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// A request id, echoed in `alert_added`.
+    pub id: Option<RequestId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The alert's name on this connection; the server picks one when absent. Adding an
+    /// `alert_id` that exists replaces that alert (and re-arms it).
+    pub alert_id: Option<String>,
+    /// What to watch.
+    pub alert: Alert,
+}
+
+impl AlertAdd {
+    const FIELDS: &'static [&'static str] = &["id", "alert_id", "alert"];
+}
+
+/// Body of `alert_remove`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct AlertRemove {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// A request id, echoed in `alert_removed`.
+    pub id: Option<RequestId>,
+    /// The alert to remove.
+    pub alert_id: String,
+}
+
+impl AlertRemove {
+    const FIELDS: &'static [&'static str] = &["id", "alert_id"];
+}
+
+/// Body of `alert_list`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+#[serde(deny_unknown_fields)]
+pub struct AlertList {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// A request id, echoed in `alerts`.
+    pub id: Option<RequestId>,
+}
+
+impl AlertList {
+    const FIELDS: &'static [&'static str] = &["id"];
 }

@@ -163,6 +163,17 @@ pub fn decode_client(
             field: truncate(field),
         });
     }
+    // The one nested object a client sends is checked the same way.
+    if let Some(Value::Object(alert)) = object.get("alert")
+        && let Some(field) = alert
+            .keys()
+            .find(|key| !crate::Alert::FIELDS.contains(&key.as_str()))
+    {
+        return Err(ClientParseError::UnknownField {
+            msg_type,
+            field: format!("alert.{}", truncate(field)),
+        });
+    }
     serde_json::from_value(Value::Object(object)).map_err(|e| ClientParseError::InvalidField {
         msg_type,
         detail: e.to_string(),

@@ -22,6 +22,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod alert;
 mod client;
 mod codec;
 mod error;
@@ -32,17 +33,23 @@ mod types;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 
-pub use client::{ClientMessage, Ping, Resume, Subscription};
+pub use alert::{
+    Alert, AlertCondition, AlertRule, DEFAULT_PRICE_HYSTERESIS_PCT,
+    DEFAULT_THRESHOLD_HYSTERESIS_PCT, InvalidAlert, MAX_ALERT_ID_LEN, MAX_HYSTERESIS_PCT,
+    PriceScope, check_alert_id,
+};
+pub use client::{AlertAdd, AlertList, AlertRemove, ClientMessage, Ping, Resume, Subscription};
 pub use codec::{
     Codec, DEFAULT_MAX_CLIENT_MESSAGE_BYTES, EncodedMessage, client_request_id, decode_client,
     decode_server, encode, encode_client, encode_json, encode_msgpack,
 };
 pub use error::{ClientParseError, EncodeError, ServerParseError};
 pub use message::{
-    CacheHealth, ComponentHealth, ComponentStatus, Components, Connected, Costs, ErrorMessage,
-    Health, HealthMetrics, Leg, LogLevel, LogMessage, Opportunity, OpportunityStatus,
-    OpportunityType, Pong, PriceUpdate, Resumed, ServerMessage, Snapshot, SourceHealth,
-    SourceState, SubscriptionAck, Timing,
+    AlertAdded, AlertEntry, AlertRemoved, AlertTriggered, AlertsList, CacheHealth, ComponentHealth,
+    ComponentStatus, Components, Connected, Costs, CrossDirection, ErrorMessage, Health,
+    HealthMetrics, Leg, LogLevel, LogMessage, Opportunity, OpportunityStatus, OpportunityType,
+    Pong, PriceUpdate, Resumed, ServerMessage, Snapshot, SourceHealth, SourceState,
+    SubscriptionAck, Timing,
 };
 pub use timestamp::Timestamp;
 pub(crate) use types::amount;

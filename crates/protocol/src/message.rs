@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Channel, ErrorCode, RequestId, Timestamp, amount};
+use crate::{Alert, Channel, ErrorCode, RequestId, Timestamp, amount};
 
 #[cfg(feature = "typescript")]
 use ts_rs::TS;
@@ -43,6 +43,14 @@ pub enum ServerMessage {
     Health(Health),
     /// `logs` channel: an operational event.
     Log(LogMessage),
+    /// Answers `alert_add`.
+    AlertAdded(AlertAdded),
+    /// Answers `alert_remove`.
+    AlertRemoved(AlertRemoved),
+    /// Answers `alert_list`.
+    Alerts(AlertsList),
+    /// One of this connection's alerts fired.
+    AlertTriggered(AlertTriggered),
     /// A message type this version does not know. Kept for forward compatibility.
     #[serde(other)]
     #[cfg_attr(feature = "typescript", ts(skip))]
@@ -225,14 +233,25 @@ pub struct PriceUpdate {
     pub timestamp: Timestamp,
     /// `BASE/QUOTE` symbols, for example `SOL/USDC`.
     pub pair: String,
-    /// `raydium`, `orca` or `meteora`.
+    /// `raydium`, `orca` or `meteora`; for a centralized-exchange book, the exchange
+    /// (`binance`).
     pub dex: String,
-    /// `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`.
+    /// `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`; `cex_book` for an exchange's order book.
     pub pool_type: String,
-    /// The pool account's address (base58).
+    /// The pool account's address (base58); for a `cex_book`, `exchange:SYMBOL` (for example
+    /// `binance:SOLUSDC`).
     pub pool: String,
     /// Quote tokens per base token, adjusted for decimals. For display; quotes use integers.
+    /// For a `cex_book`, the mid between `bid` and `ask`.
     pub price: f64,
+    /// `cex_book` only: the best bid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub bid: Option<f64>,
+    /// `cex_book` only: the best ask.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub ask: Option<f64>,
     /// Pool value in quote-token units.
     pub liquidity: f64,
     /// The slot of the account state this price was computed from.
@@ -265,6 +284,8 @@ pub enum OpportunityType {
     Statistical,
     /// A cycle through three pairs returns more than it started with.
     Triangular,
+    /// A DEX pool and a centralized exchange's order book disagree on the price.
+    CexDex,
 }
 
 /// Costs of executing an opportunity, in quote-token units.
@@ -503,4 +524,109 @@ pub struct LogMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "typescript", ts(optional))]
     pub context: Option<BTreeMap<String, String>>,
+}
+
+/// Answers `alert_add`: the alert is registered (or replaced) and armed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+pub struct AlertAdded {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
+    pub id: Option<RequestId>,
+    /// When the server produced the message.
+    pub timestamp: Timestamp,
+    /// The alert's name on this connection.
+    pub alert_id: String,
+    /// The alert as registered.
+    pub alert: Alert,
+}
+
+/// Answers `alert_remove`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+pub struct AlertRemoved {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
+    pub id: Option<RequestId>,
+    /// When the server produced the message.
+    pub timestamp: Timestamp,
+    /// The alert removed.
+    pub alert_id: String,
+}
+
+/// One registered alert, in `alerts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+pub struct AlertEntry {
+    /// The alert's name on this connection.
+    pub alert_id: String,
+    /// The alert as registered.
+    pub alert: Alert,
+    /// Whether it can fire now (false while the value has not moved back past the
+    /// hysteresis since it last fired).
+    pub armed: bool,
+}
+
+/// Answers `alert_list`: every alert of this connection, by `alert_id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+pub struct AlertsList {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    /// The request id the client sent, echoed back; absent when it sent none.
+    pub id: Option<RequestId>,
+    /// When the server produced the message.
+    pub timestamp: Timestamp,
+    /// The alerts.
+    pub alerts: Vec<AlertEntry>,
+}
+
+/// Which way a price moved through a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CrossDirection {
+    /// From below the level to above it.
+    Up,
+    /// From above the level to below it.
+    Down,
+}
+
+/// One of this connection's alerts fired. Sent to that connection only, whatever its
+/// channel subscriptions and filters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(TS))]
+pub struct AlertTriggered {
+    /// When the server produced the message.
+    pub timestamp: Timestamp,
+    /// The alert's name on this connection.
+    pub alert_id: String,
+    /// The alert as registered.
+    pub alert: Alert,
+    /// The value that fired it: a price, a spread in percent, or a net profit in percent.
+    pub value: f64,
+    /// The channel of the message that fired it (`prices` or `opportunities`).
+    pub channel: Channel,
+    /// That message's `seq`.
+    pub seq: u64,
+    /// The pair.
+    pub pair: String,
+    /// The pool whose price fired a price alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub pool: Option<String>,
+    /// The dex of that pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub dex: Option<String>,
+    /// The opportunity that fired an opportunity alert.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub opportunity_id: Option<String>,
+    /// For a `crosses` alert, which way the price went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub direction: Option<CrossDirection>,
 }

@@ -97,6 +97,16 @@ pub enum ErrorCode {
     Unauthorized,
     /// The server failed to handle a valid request.
     Internal,
+    /// An `alert_add` whose alert is not valid (see `docs/protocol.md`, alerts).
+    InvalidAlert,
+    /// The connection already holds the most alerts allowed.
+    TooManyAlerts,
+    /// An `alert_remove` for an `alert_id` the connection does not have.
+    UnknownAlert,
+    /// A code this version of the protocol crate does not know; newer servers may send more.
+    #[serde(other)]
+    #[cfg_attr(feature = "typescript", ts(skip))]
+    Other,
 }
 
 impl ErrorCode {
@@ -115,6 +125,10 @@ impl ErrorCode {
             Self::TooManySubscriptions => "TOO_MANY_SUBSCRIPTIONS",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::Internal => "INTERNAL",
+            Self::InvalidAlert => "INVALID_ALERT",
+            Self::TooManyAlerts => "TOO_MANY_ALERTS",
+            Self::UnknownAlert => "UNKNOWN_ALERT",
+            Self::Other => "OTHER",
         }
     }
 }

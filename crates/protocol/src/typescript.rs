@@ -45,6 +45,17 @@ pub fn definitions() -> String {
         Subscription::decl(&cfg),
         Ping::decl(&cfg),
         Resume::decl(&cfg),
+        AlertAdd::decl(&cfg),
+        AlertRemove::decl(&cfg),
+        AlertList::decl(&cfg),
+        Alert::decl(&cfg),
+        AlertCondition::decl(&cfg),
+        AlertAdded::decl(&cfg),
+        AlertRemoved::decl(&cfg),
+        AlertsList::decl(&cfg),
+        AlertEntry::decl(&cfg),
+        AlertTriggered::decl(&cfg),
+        CrossDirection::decl(&cfg),
     ];
     let mut out = String::from(
         "// dexmon.v1 wire messages. Generated from crates/protocol by ts-rs: do not edit.\n\

@@ -7,7 +7,15 @@ use protocol::{
 };
 use serde_json::Value;
 
-const CLIENT_TYPES: [&str; 4] = ["subscribe", "unsubscribe", "ping", "resume"];
+const CLIENT_TYPES: [&str; 7] = [
+    "subscribe",
+    "unsubscribe",
+    "ping",
+    "resume",
+    "alert_add",
+    "alert_remove",
+    "alert_list",
+];
 
 fn examples() -> Vec<String> {
     let doc = include_str!("../../../docs/protocol.md");
@@ -82,6 +90,10 @@ fn every_documented_message_round_trips_in_both_codecs() {
         "opportunity",
         "health",
         "log",
+        "alert_added",
+        "alert_removed",
+        "alerts",
+        "alert_triggered",
     ];
     for t in expected {
         assert!(

@@ -45,7 +45,11 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
         finite(),
         finite(),
         any::<u64>(),
-        any::<u64>(),
+        (
+            any::<u64>(),
+            proptest::option::of(finite()),
+            proptest::option::of(finite()),
+        ),
     )
         .prop_map(
             |(
@@ -58,7 +62,7 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
                 price,
                 liquidity,
                 slot,
-                last_update_ms,
+                (last_update_ms, bid, ask),
             )| {
                 PriceUpdate {
                     seq,
@@ -71,6 +75,8 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
                     liquidity,
                     slot,
                     last_update_ms,
+                    bid,
+                    ask,
                 }
             },
         )
@@ -106,6 +112,7 @@ fn opportunity() -> impl Strategy<Value = Opportunity> {
                 OpportunityType::Spatial,
                 OpportunityType::Statistical,
                 OpportunityType::Triangular,
+                OpportunityType::CexDex,
             ]),
             text(),
             text(),
@@ -274,11 +281,125 @@ fn log() -> impl Strategy<Value = LogMessage> {
         )
 }
 
+fn level() -> impl Strategy<Value = Option<f64>> {
+    proptest::option::of(finite())
+}
+
+fn alert() -> impl Strategy<Value = Alert> {
+    (
+        proptest::option::of(text()),
+        proptest::option::of(prop::sample::select(vec![
+            AlertCondition::Above,
+            AlertCondition::Below,
+            AlertCondition::Crosses,
+        ])),
+        (level(), level(), level(), level()),
+        proptest::option::of(text()),
+        proptest::option::of(text()),
+        proptest::option::of(prop::sample::select(vec![
+            OpportunityType::Spatial,
+            OpportunityType::Statistical,
+            OpportunityType::Triangular,
+            OpportunityType::CexDex,
+        ])),
+    )
+        .prop_map(
+            |(pair, condition, (price, spread, profit, hysteresis), dex, pool, kind)| Alert {
+                pair,
+                condition,
+                price,
+                dex,
+                pool,
+                spread_pct_above: spread,
+                opportunity_type: kind,
+                net_profit_pct_above: profit,
+                hysteresis_pct: hysteresis,
+            },
+        )
+}
+
+fn alert_message() -> impl Strategy<Value = ServerMessage> {
+    prop_oneof![
+        (request_id(), timestamp(), text(), alert()).prop_map(
+            |(id, timestamp, alert_id, alert)| {
+                ServerMessage::AlertAdded(AlertAdded {
+                    id,
+                    timestamp,
+                    alert_id,
+                    alert,
+                })
+            }
+        ),
+        (request_id(), timestamp(), text()).prop_map(|(id, timestamp, alert_id)| {
+            ServerMessage::AlertRemoved(AlertRemoved {
+                id,
+                timestamp,
+                alert_id,
+            })
+        }),
+        (
+            request_id(),
+            timestamp(),
+            prop::collection::vec((text(), alert(), any::<bool>()), 0..3)
+        )
+            .prop_map(|(id, timestamp, alerts)| ServerMessage::Alerts(AlertsList {
+                id,
+                timestamp,
+                alerts: alerts
+                    .into_iter()
+                    .map(|(alert_id, alert, armed)| AlertEntry {
+                        alert_id,
+                        alert,
+                        armed,
+                    })
+                    .collect(),
+            })),
+        (
+            (timestamp(), text(), alert(), finite()),
+            (channel(), any::<u64>(), text()),
+            (
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+                proptest::option::of(prop::sample::select(vec![
+                    CrossDirection::Up,
+                    CrossDirection::Down
+                ])),
+            ),
+        )
+            .prop_map(
+                |(
+                    (timestamp, alert_id, alert, value),
+                    (channel, seq, pair),
+                    (pool, dex, opportunity_id, direction),
+                )| {
+                    ServerMessage::AlertTriggered(AlertTriggered {
+                        timestamp,
+                        alert_id,
+                        alert,
+                        value,
+                        channel,
+                        seq,
+                        pair,
+                        pool,
+                        dex,
+                        opportunity_id,
+                        direction,
+                    })
+                }
+            ),
+    ]
+}
+
 fn filters() -> impl Strategy<Value = Option<Vec<String>>> {
     proptest::option::of(prop::collection::vec(text(), 0..3))
 }
 
 fn server_message() -> impl Strategy<Value = ServerMessage> {
+    prop_oneof![4 => core_message(), 1 => alert_message()]
+}
+
+fn core_message() -> impl Strategy<Value = ServerMessage> {
     prop_oneof![
         (
             timestamp(),
@@ -443,6 +564,16 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
                 })
             }
         ),
+        (request_id(), proptest::option::of(text()), alert()).prop_map(|(id, alert_id, alert)| {
+            ClientMessage::AlertAdd(AlertAdd {
+                id,
+                alert_id,
+                alert,
+            })
+        }),
+        (request_id(), text())
+            .prop_map(|(id, alert_id)| ClientMessage::AlertRemove(AlertRemove { id, alert_id })),
+        request_id().prop_map(|id| ClientMessage::AlertList(AlertList { id })),
     ]
 }
 

@@ -68,11 +68,36 @@ fn each_bad_input_has_its_own_code() {
             ErrorCode::InvalidField,
         ),
         (r#"{"type":"ping","id":1.5}"#, ErrorCode::InvalidField),
+        (
+            r#"{"type":"alert_add","alert":{"pair":"SOL/USDC","condition":"above","price":1,"sound":true}}"#,
+            ErrorCode::UnknownField,
+        ),
+        (
+            r#"{"type":"alert_add","alert":{"pair":"SOL/USDC","condition":"sideways","price":1}}"#,
+            ErrorCode::InvalidField,
+        ),
+        (r#"{"type":"alert_add","id":3}"#, ErrorCode::InvalidField),
+        (r#"{"type":"alert_remove"}"#, ErrorCode::InvalidField),
     ];
     for (input, code) in cases {
         let err = json(input).expect_err(input);
         assert_eq!(err.code(), *code, "{input} -> {err}");
     }
+}
+
+#[test]
+fn an_alert_add_parses_with_its_alert() {
+    let msg = json(
+        r#"{"type":"alert_add","id":4,"alert_id":"sol","alert":{"pair":"SOL/USDC","condition":"crosses","price":180.0}}"#,
+    )
+    .unwrap();
+    let ClientMessage::AlertAdd(add) = msg else {
+        panic!("not an alert_add: {msg:?}")
+    };
+    assert_eq!(add.alert_id.as_deref(), Some("sol"));
+    assert_eq!(add.alert.condition, Some(protocol::AlertCondition::Crosses));
+    let err = json(r#"{"type":"alert_add","alert":{"pair":"SOL/USDC","colour":1}}"#).unwrap_err();
+    assert!(err.to_string().contains("alert.colour"), "{err}");
 }
 
 #[test]

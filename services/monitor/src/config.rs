@@ -64,6 +64,8 @@ pub struct FileConfig {
     pub prices: PricesSection,
     #[serde(default)]
     pub ws: WsSection,
+    #[serde(default)]
+    pub cex: crate::cex::config::CexSection,
 }
 
 /// The Yellowstone endpoints: one table, or an array of tables.
@@ -202,6 +204,7 @@ pub struct WsSection {
     pub rate: Option<f64>,
     pub burst: Option<u32>,
     pub allow_origin: Option<Vec<String>>,
+    pub max_alerts: Option<usize>,
 }
 
 impl FileConfig {
@@ -362,7 +365,7 @@ pub fn pool_addresses(texts: &[String]) -> Result<Vec<decoder::Pubkey>, ConfigEr
         .collect()
 }
 
-fn positive_secs(
+pub(crate) fn positive_secs(
     key: &str,
     v: Option<u64>,
     default: u64,

@@ -112,7 +112,7 @@ pub fn report(state: &AppState, price_updates_per_min: u64) -> Health {
                 status: ComponentStatus::Healthy,
                 latency_ms: 0.0,
                 hit_rate: hit_rate.clamp(0.0, 1.0),
-                entry_count: prices.len() as u64,
+                entry_count: prices.iter().filter(|p| p.pool_type != "cex_book").count() as u64,
             },
         },
         metrics: HealthMetrics {
@@ -134,7 +134,24 @@ pub fn report(state: &AppState, price_updates_per_min: u64) -> Health {
             },
         })
         .chain(state.live.endpoints.iter().map(|e| endpoint_health(e)))
+        .chain(state.cex.iter().map(|c| cex_health(c)))
         .collect(),
+    }
+}
+
+/// The exchange feed, after the chain sources: its state, message age and reconnects.
+fn cex_health(c: &crate::cex::FeedStats) -> SourceHealth {
+    let (state, reason) = c.status.get();
+    let reconnects = c.status.reconnects.load(Ordering::Relaxed);
+    SourceHealth {
+        name: c.status.name.clone(),
+        state,
+        last_message_age_ms: c.last_frame_age_ms(monotonic_us()),
+        slot: None,
+        reason: match (state, reason) {
+            (SourceState::Connected, _) => Some(format!("{reconnects} reconnects")),
+            (_, reason) => reason,
+        },
     }
 }
 

@@ -39,6 +39,8 @@ pub struct AppState {
     pub queue: Arc<CoalescingQueue>,
     pub source: Arc<SourceStatus>,
     pub live: Arc<crate::source::yellowstone::LiveStats>,
+    /// The Binance feed, when configured.
+    pub cex: Option<Arc<crate::cex::FeedStats>>,
     pub ws: WsContext,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// The followed pools (`POST /api/pools`, `DELETE /api/pools/{address}`).
@@ -143,6 +145,21 @@ struct Readiness {
     /// Each Yellowstone endpoint's state (absent for other sources).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     endpoints: Vec<EndpointReadiness>,
+    /// The exchange feed, when configured. Reported, but it does not decide readiness: pool
+    /// prices flow without it, and the detector ignores a book older than its limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cex: Option<CexReadiness>,
+}
+
+#[derive(Debug, Serialize)]
+struct CexReadiness {
+    name: String,
+    state: protocol::SourceState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_message_age_ms: Option<u64>,
+    reconnects: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -218,6 +235,16 @@ fn readiness(state: &AppState) -> Readiness {
                 }
             })
             .collect(),
+        cex: state.cex.as_ref().map(|c| {
+            let (state, reason) = c.status.get();
+            CexReadiness {
+                name: c.status.name.clone(),
+                state,
+                last_message_age_ms: c.last_frame_age_ms(monotonic_us()),
+                reconnects: c.status.reconnects.load(Ordering::Relaxed),
+                reason,
+            }
+        }),
     }
 }
 
@@ -273,6 +300,7 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         l.sum(|e| &e.watchdog_trips),
     );
     endpoint_metrics(&state);
+    cex_metrics(&state);
     set(
         "dexmon_open_opportunities",
         state.hub.open_opportunities().len() as u64,
@@ -343,6 +371,29 @@ fn endpoint_metrics(state: &AppState) {
         let (current, _) = e.status.get();
         set_state_gauges("dexmon_endpoint_state", ("endpoint", &name), current);
     }
+}
+
+fn cex_metrics(state: &AppState) {
+    let Some(c) = &state.cex else {
+        return;
+    };
+    let venue = c.status.name.clone();
+    for (metric, value) in [
+        ("dexmon_cex_frames_total", &c.frames),
+        ("dexmon_cex_pings_total", &c.pings),
+        ("dexmon_cex_shutdown_events_total", &c.shutdown_events),
+        ("dexmon_cex_feed_reconnects_total", &c.status.reconnects),
+    ] {
+        #[allow(clippy::cast_precision_loss)]
+        metrics::gauge!(metric, "venue" => venue.clone()).set(value.load(Ordering::Relaxed) as f64);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    metrics::gauge!("dexmon_cex_last_frame_age_seconds", "venue" => venue.clone()).set(
+        c.last_frame_age_ms(monotonic_us())
+            .map_or(-1.0, |ms| ms as f64 / 1e3),
+    );
+    let (current, _) = c.status.get();
+    set_state_gauges("dexmon_cex_state", ("venue", &venue), current);
 }
 
 async fn prices(State(state): State<AppState>) -> Json<Vec<protocol::PriceUpdate>> {

@@ -26,6 +26,7 @@
 pub mod auth;
 pub mod backoff;
 pub mod bench;
+pub mod cex;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -75,6 +76,8 @@ pub struct Settings {
     /// The live source's endpoints and pools (`--source yellowstone`).
     pub live: Option<LiveSettings>,
     pub prices: pipeline::PriceConfig,
+    /// Binance reference prices (`[cex.binance]`), when configured.
+    pub binance: Option<cex::BinanceSettings>,
     /// Load tests only: benchmark `log` messages per second (0 = off), their size, and the
     /// delay before publishing starts.
     pub bench_publish: (u32, usize, Duration),
@@ -128,6 +131,7 @@ impl Default for Settings {
             tokens: tokens::TokenRegistry::default(),
             config_path: None,
             metadata_cache: None,
+            binance: None,
         }
     }
 }
@@ -207,6 +211,9 @@ impl Settings {
             )?,
             rate_per_second: pick!("ws_rate", cli.ws_rate, ws_section.rate),
             rate_burst: pick!("ws_burst", cli.ws_burst, ws_section.burst),
+            max_alerts: ws_section
+                .max_alerts
+                .unwrap_or(ws::WsConfig::default().max_alerts),
             ..ws::WsConfig::default()
         };
         ws::rate_limit::TokenBucket::new(ws.rate_per_second, ws.rate_burst, 0)
@@ -302,6 +309,7 @@ impl Settings {
             summary_log: true,
             live,
             prices,
+            binance: cex::config::binance_settings(&file.cex)?,
             bench_publish: (
                 cli.bench_publish_rate,
                 cli.bench_payload,
@@ -372,6 +380,8 @@ pub struct Running {
     pub source: Arc<source::SourceStatus>,
     /// What the live source has done (all zero for other sources).
     pub live: Arc<source::yellowstone::LiveStats>,
+    /// The Binance feed's state and counters, when one is configured.
+    pub cex: Option<Arc<cex::FeedStats>>,
     /// Everything published, for embedders and tests.
     pub hub: Arc<hub::Hub>,
     /// The followed pools; changes reach the live source and the pipeline.
@@ -474,6 +484,8 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     };
     let (changes_tx, changes_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut changes_rx = Some(changes_rx);
+    // Exchange books (Binance's feed, or the simulator's) wait here for the pipeline.
+    let cex_inbox = Arc::new(cex::BookInbox::default());
 
     // Source. A replay hands the pipeline its recorded batches directly; the others go
     // through the coalescing queue.
@@ -487,7 +499,12 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                 "source: built-in market simulator"
             );
             let status = Arc::new(source::SourceStatus::new("simulator"));
-            let task = tokio::spawn(source::simulator::run(sim, queue.clone(), stop_rx.clone()));
+            let task = tokio::spawn(source::simulator::run(
+                sim,
+                queue.clone(),
+                cex_inbox.clone(),
+                stop_rx.clone(),
+            ));
             (status, task)
         }
         cli::SourceArg::Replay(path) => {
@@ -602,6 +619,24 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     let hangup_task = reload
         .clone()
         .map(|r| tokio::spawn(reload::on_hangup(r, stop_rx.clone())));
+    // Exchange reference prices, when configured: the latest book per symbol waits in an
+    // inbox the pipeline drains between batches.
+    let cex_stats = settings
+        .binance
+        .as_ref()
+        .map(|_| Arc::new(cex::FeedStats::new("binance")));
+    let cex_task = match (&settings.binance, &cex_stats) {
+        (Some(binance), Some(stats)) => {
+            tracing::info!(endpoint = %binance.endpoint, symbols = binance.symbols.len(), "cex: binance");
+            Some(tokio::spawn(cex::feed::run(
+                binance.clone(),
+                cex_inbox.clone(),
+                stats.clone(),
+                stop_rx.clone(),
+            )))
+        }
+        _ => None,
+    };
 
     // Pipeline.
     let mut pipeline = pipeline::Pipeline::new(
@@ -612,6 +647,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     );
     let pipeline_stats = pipeline.stats.clone();
     let pipeline_queue = queue.clone();
+    let pipeline_books = cex_inbox.clone();
     let pipeline_task = tokio::task::spawn_blocking(move || {
         let handle = tokio::runtime::Handle::current();
         loop {
@@ -620,10 +656,23 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                     Some(timed) => timed,
                     None => break,
                 },
-                None => match handle.block_on(pipeline_queue.pop_batch(4_096)) {
-                    Some((batch, slot)) => (batch, slot, clock::BatchClock::wall()),
-                    None => break,
-                },
+                None => {
+                    let next = handle.block_on(async {
+                        tokio::select! {
+                            batch = pipeline_queue.pop_batch(4_096) => Some(batch),
+                            () = pipeline_books.changed() => None,
+                        }
+                    });
+                    match next {
+                        Some(Some((batch, slot))) => (batch, slot, clock::BatchClock::wall()),
+                        Some(None) => break,
+                        None => {
+                            pipeline
+                                .process_books(pipeline_books.take(), clock::BatchClock::wall());
+                            continue;
+                        }
+                    }
+                }
             };
             while let Ok(control) = control_rx.try_recv() {
                 pipeline.control(control);
@@ -657,6 +706,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         queue: queue.clone(),
         source: source_status.clone(),
         live: live_stats.clone(),
+        cex: cex_stats.clone(),
         ws: ws_ctx,
         metrics,
         pools: pool_control.clone(),
@@ -703,7 +753,10 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         let _ = source_task.await;
         let _ = pipeline_task.await;
         let _ = health_task.await;
-        for task in [discovery_task, hangup_task].into_iter().flatten() {
+        for task in [discovery_task, hangup_task, cex_task]
+            .into_iter()
+            .flatten()
+        {
             let _ = task.await;
         }
         if let Some(task) = bench_task {
@@ -718,6 +771,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
         live: live_stats,
         pools: pool_control,
         reload,
+        cex: cex_stats,
         hub,
         stop: stop_tx,
         queue,

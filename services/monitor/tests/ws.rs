@@ -8,132 +8,21 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
-use monitor::{Running, Settings};
+use monitor::Settings;
 use protocol::{Channel, Codec, ServerMessage, close_code};
 use support::start;
+use support::ws_client::*;
 use tokio::net::TcpStream;
+use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 fn settings() -> Settings {
     let mut s = Settings::default();
     s.simulator.updates_per_second = 1_000;
     s.health_interval = Duration::from_millis(200);
     s
-}
-
-async fn connect_with(
-    server: &Running,
-    path: &str,
-    headers: &[(&'static str, &str)],
-) -> Result<Client, WsError> {
-    let mut request = format!("ws://{}{path}", server.addr)
-        .into_client_request()
-        .unwrap();
-    for (k, v) in headers {
-        request
-            .headers_mut()
-            .insert(*k, HeaderValue::from_str(v).unwrap());
-    }
-    tokio_tungstenite::connect_async(request)
-        .await
-        .map(|(ws, _)| ws)
-}
-
-async fn connect(server: &Running) -> Client {
-    connect_with(server, "/ws", &[]).await.expect("connect")
-}
-
-/// The next server message, skipping protocol pings. Panics after 10 s of silence.
-async fn next(ws: &mut Client) -> ServerMessage {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a message within 10 s")
-            .expect("stream open")
-            .expect("frame");
-        match frame {
-            Message::Text(t) => {
-                return protocol::decode_server(t.as_bytes(), Codec::Json).expect("valid JSON");
-            }
-            Message::Binary(b) => {
-                return protocol::decode_server(&b, Codec::MsgPack).expect("valid MessagePack");
-            }
-            Message::Close(c) => panic!("closed: {c:?}"),
-            _ => {}
-        }
-    }
-}
-
-/// Reads until a message matches, returning it.
-async fn until(
-    ws: &mut Client,
-    what: &str,
-    pred: impl Fn(&ServerMessage) -> bool,
-) -> ServerMessage {
-    for _ in 0..100_000 {
-        let m = next(ws).await;
-        if pred(&m) {
-            return m;
-        }
-    }
-    panic!("never saw {what}");
-}
-
-/// Reads until the server closes, returning the close code.
-async fn close_code_of(ws: &mut Client) -> u16 {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
-            Ok(Some(Ok(Message::Close(Some(frame))))) => return u16::from(frame.code),
-            Ok(Some(Ok(Message::Close(None)))) => return 1005,
-            Ok(Some(Ok(other))) => {
-                if std::env::var_os("DEBUG_WS").is_some() {
-                    eprintln!(
-                        "{:?}",
-                        other
-                            .to_text()
-                            .map(|t| t.chars().take(80).collect::<String>())
-                    );
-                }
-            }
-            Ok(Some(Err(e))) => panic!("connection failed before a close frame: {e}"),
-            Ok(None) => panic!("stream ended without a close frame"),
-            Err(_) => panic!("no close within 20 s"),
-        }
-    }
-}
-
-async fn send(ws: &mut Client, json: &str) {
-    ws.send(Message::text(json.to_owned())).await.expect("send");
-}
-
-async fn send_resume(ws: &mut Client, channel: &str, epoch: &str, after_seq: u64) {
-    let json = format!(
-        r#"{{"type":"resume","id":7,"channel":"{channel}","epoch":"{epoch}","after_seq":{after_seq}}}"#
-    );
-    send(ws, &json).await;
-}
-
-async fn expect_error(ws: &mut Client, code: &str) {
-    let m = until(ws, code, |m| matches!(m, ServerMessage::Error(_))).await;
-    let ServerMessage::Error(e) = m else {
-        unreachable!()
-    };
-    assert_eq!(e.code.as_str(), code, "{e:?}");
-}
-
-/// Proves the connection still works: a ping gets its pong.
-async fn still_alive(ws: &mut Client, id: u64) {
-    send(ws, &format!(r#"{{"type":"ping","id":{id}}}"#)).await;
-    let m = until(ws, "pong", |m| matches!(m, ServerMessage::Pong(_))).await;
-    let ServerMessage::Pong(p) = m else {
-        unreachable!()
-    };
-    assert_eq!(p.id, Some(protocol::RequestId::Number(id)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -373,6 +262,56 @@ async fn resume_beyond_the_history_or_epoch_answers_with_a_snapshot() {
         unreachable!()
     };
     assert_eq!(snap.channel, Channel::Logs);
+}
+
+/// A `log` published straight into the server's hub.
+fn a_log(n: usize) -> ServerMessage {
+    ServerMessage::Log(protocol::LogMessage {
+        seq: 0,
+        timestamp: protocol::Timestamp::from_unix_millis(0),
+        level: protocol::LogLevel::Info,
+        message: format!("test log {n}"),
+        context: None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_larger_than_the_send_queue_is_a_snapshot_not_a_4008() {
+    let mut s = settings();
+    s.ws.outbox_capacity = 32;
+    let server = start(s).await;
+    // Each round: logs published while no client is connected, then a new connection resumes
+    // from before them, as a client coming back does.
+    for (missed, recovered) in [(10, true), (200, false)] {
+        let before = server.hub.seq(Channel::Logs);
+        for n in 0..missed {
+            server.hub.publish(a_log(n));
+        }
+        let mut ws = connect(&server).await;
+        send_resume(&mut ws, "logs", &server.hub.epoch, before).await;
+        let ServerMessage::Resumed(r) = until(&mut ws, "resumed", |m| {
+            matches!(m, ServerMessage::Resumed(_))
+        })
+        .await
+        else {
+            unreachable!()
+        };
+        assert_eq!(r.recovered, recovered, "{missed} missed: {r:?}");
+        let to = before + missed as u64;
+        assert_eq!((r.from_seq, r.to_seq), (before + 1, to));
+        if !recovered {
+            // The history still holds all of them; the send queue could not.
+            let ServerMessage::Snapshot(snap) = until(&mut ws, "snapshot", |m| {
+                matches!(m, ServerMessage::Snapshot(_))
+            })
+            .await
+            else {
+                unreachable!()
+            };
+            assert_eq!((snap.channel, snap.seq), (Channel::Logs, to));
+        }
+        still_alive(&mut ws, 3).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -761,7 +700,7 @@ async fn refusals_echo_the_request_id_whenever_it_can_be_read() {
     let mut ws = connect(&server).await;
     for (frame, code, id) in [
         (
-            r#"{"type":"alert_add","id":33}"#,
+            r#"{"type":"alert_snooze","id":33}"#,
             "UNKNOWN_TYPE",
             Some(protocol::RequestId::Number(33)),
         ),
@@ -775,7 +714,12 @@ async fn refusals_echo_the_request_id_whenever_it_can_be_read() {
             "INVALID_FIELD",
             Some(protocol::RequestId::Number(34)),
         ),
-        (r#"{"type":"alert_add","id":[1]}"#, "UNKNOWN_TYPE", None),
+        (r#"{"type":"alert_snooze","id":[1]}"#, "UNKNOWN_TYPE", None),
+        (
+            r#"{"type":"alert_add","id":35}"#,
+            "INVALID_FIELD",
+            Some(protocol::RequestId::Number(35)),
+        ),
         (r#"{"type":"subscribe","#, "INVALID_JSON", None),
     ] {
         send(&mut ws, frame).await;

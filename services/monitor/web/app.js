@@ -13,6 +13,9 @@ import { LineChart, escapeHtml, formatPrice } from "./chart.js";
 /** @typedef {import("./protocol").Health} Health */
 /** @typedef {import("./protocol").LogMessage} LogMessage */
 /** @typedef {import("./protocol").Channel} Channel */
+/** @typedef {import("./protocol").Alert} Alert */
+/** @typedef {import("./protocol").AlertTriggered} AlertTriggered */
+/** @typedef {{ alert: Alert, fired: number }} AlertRow */
 /** @typedef {{ opp: Opportunity, firstSeen: number, closedAt: number | null }} OppRow */
 
 const MAX_LOGS = 100;
@@ -22,6 +25,9 @@ const CHART_WINDOW_MS = 5 * 60_000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 const DOWN_AFTER_ATTEMPTS = 4;
+const MAX_TOASTS = 5;
+const TOAST_MS = 8_000;
+const ALERTS_KEY = "dexmon.alerts";
 
 const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
@@ -50,13 +56,17 @@ const state = {
   knownDexes: new Set(),
   /** @type {string | null} */
   selectedOpp: null,
+  /** @type {Map<string, AlertRow>} this page's alerts by alert_id, kept across reloads */
+  alerts: loadAlerts(),
+  /** @type {string[]} texts of the toasts shown, newest last */
+  toasts: [],
   chartPair: "",
   attempts: 0,
   connectedAt: 0,
   priceUpdates: 0,
 };
 
-const dirty = { cards: true, opps: true, logs: true, health: true, filters: true, header: true };
+const dirty = { cards: true, opps: true, logs: true, health: true, filters: true, header: true, alerts: true };
 const chart = new LineChart(/** @type {HTMLCanvasElement} */ ($("chart")), $("chart-legend"), CHART_WINDOW_MS);
 
 // --- connection --------------------------------------------------------------------------
@@ -134,6 +144,8 @@ function apply(m) {
       }
       state.epoch = m.epoch;
       if (state.pairFilter.size || state.dexFilter.size) sendFilters(new Set(), new Set());
+      // Alerts live on a connection: every new one gets them again, under the same names.
+      for (const [alertId, row] of state.alerts) send({ type: "alert_add", id: `alert-${alertId}`, alert_id: alertId, alert: row.alert });
       break;
     }
     case "snapshot":
@@ -173,6 +185,28 @@ function apply(m) {
       break;
     case "error":
       addLocalLog("warning", `server refused a request: ${m.code} ${m.message}`);
+      if (typeof m.id === "string" && m.id.startsWith("alert-")) {
+        // A refused alert is not kept, or every reconnect would send it again.
+        const alertId = m.id.slice("alert-".length);
+        state.alerts.delete(alertId);
+        saveAlerts();
+        toast(`alert refused: ${m.message}`, true);
+      }
+      break;
+    case "alert_added": {
+      const row = state.alerts.get(m.alert_id);
+      state.alerts.set(m.alert_id, { alert: m.alert, fired: row ? row.fired : 0 });
+      saveAlerts();
+      dirty.alerts = true;
+      break;
+    }
+    case "alert_removed":
+      state.alerts.delete(m.alert_id);
+      saveAlerts();
+      dirty.alerts = true;
+      break;
+    case "alert_triggered":
+      noteAlert(m);
       break;
     default:
       break;
@@ -191,10 +225,15 @@ function notePrice(p, live) {
     dirty.filters = true;
   }
   if (!state.chartPair) state.chartPair = p.pair;
-  if (p.pair === state.chartPair) chart.add(`${p.dex} ${p.pool_type} ${p.pool.slice(0, 4)}`, Date.parse(p.timestamp), p.price);
+  if (p.pair === state.chartPair) chart.add(seriesName(p), Date.parse(p.timestamp), p.price);
   if (live) state.priceUpdates += 1;
   dirty.cards = true;
   dirty.filters = dirty.filters || state.knownPairs.size !== $("pair-filters").childElementCount;
+}
+
+/** @param {PriceUpdate} p */
+function seriesName(p) {
+  return p.pool_type === "cex_book" ? `${p.dex} book (mid)` : `${p.dex} ${p.pool_type} ${p.pool.slice(0, 4)}`;
 }
 
 /**
@@ -251,6 +290,88 @@ function addLocalLog(level, message) {
   schedule();
 }
 
+// --- alerts ------------------------------------------------------------------------------
+
+/** @returns {Map<string, AlertRow>} */
+function loadAlerts() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(ALERTS_KEY) || "[]");
+    return new Map(saved.map((/** @type {[string, Alert]} */ [id, alert]) => [id, { alert, fired: 0 }]));
+  } catch {
+    return new Map();
+  }
+}
+
+function saveAlerts() {
+  try {
+    localStorage.setItem(ALERTS_KEY, JSON.stringify([...state.alerts].map(([id, row]) => [id, row.alert])));
+  } catch {
+    // Storage may be off (private mode); the alerts still work for this page's life.
+  }
+}
+
+/** @param {Alert} a */
+function describeAlert(a) {
+  if (a.price !== undefined) return `${a.pair} ${a.condition} ${formatPrice(a.price)}${a.dex ? ` on ${a.dex}` : ""}`;
+  if (a.spread_pct_above !== undefined) return `${a.pair} spread above ${a.spread_pct_above}%`;
+  return `${a.opportunity_type || "any"} opportunity above ${a.net_profit_pct_above}% net${a.pair ? ` on ${a.pair}` : ""}`;
+}
+
+/** @param {AlertTriggered} m */
+function noteAlert(m) {
+  const row = state.alerts.get(m.alert_id);
+  if (row) row.fired += 1;
+  dirty.alerts = true;
+  const value = m.channel === "prices" && m.alert.price !== undefined ? formatPrice(m.value) : `${m.value.toFixed(3)}%`;
+  const where = m.dex ? ` (${m.dex})` : m.opportunity_id ? ` (${m.opportunity_id})` : "";
+  const direction = m.direction ? ` ${m.direction === "up" ? "↑" : "↓"}` : "";
+  const text = `${describeAlert(m.alert)}: now ${value}${direction}${where}`;
+  toast(text, false);
+  if ("Notification" in window && Notification.permission === "granted") {
+    new Notification("dexmon alert", { body: text, tag: m.alert_id });
+  }
+}
+
+/** @param {string} text @param {boolean} error */
+function toast(text, error) {
+  state.toasts.push(text);
+  const el = document.createElement("div");
+  el.className = error ? "toast error" : "toast";
+  el.textContent = text;
+  const box = $("toasts");
+  box.append(el);
+  while (box.childElementCount > MAX_TOASTS) box.firstElementChild?.remove();
+  setTimeout(() => el.remove(), TOAST_MS);
+}
+
+/** @param {SubmitEvent} event */
+function addAlert(event) {
+  event.preventDefault();
+  const pair = /** @type {HTMLSelectElement} */ ($("alert-pair")).value;
+  const condition = /** @type {"above" | "below" | "crosses"} */ (/** @type {HTMLSelectElement} */ ($("alert-condition")).value);
+  const price = Number(/** @type {HTMLInputElement} */ ($("alert-price")).value);
+  if (!pair || !(price > 0)) return;
+  const alertId = `dash-${Date.now().toString(36)}`;
+  send({ type: "alert_add", id: `alert-${alertId}`, alert_id: alertId, alert: { pair, condition, price } });
+}
+
+function renderAlerts() {
+  dirty.alerts = false;
+  const list = $("alerts");
+  list.innerHTML = "";
+  for (const [alertId, row] of state.alerts) {
+    const li = document.createElement("li");
+    li.dataset.alertId = alertId;
+    li.className = row.fired ? "fired" : "";
+    li.innerHTML = `<span class="what"></span><span class="muted"></span><button type="button" aria-label="Remove alert">remove</button>`;
+    /** @type {HTMLElement} */ (li.querySelector(".what")).textContent = describeAlert(row.alert);
+    /** @type {HTMLElement} */ (li.querySelector(".muted")).textContent = row.fired ? `fired ${row.fired}×` : "armed";
+    /** @type {HTMLElement} */ (li.querySelector("button")).onclick = () => send({ type: "alert_remove", id: `alert-${alertId}`, alert_id: alertId });
+    list.append(li);
+  }
+  $("alert-count").textContent = state.alerts.size ? String(state.alerts.size) : "";
+}
+
 // --- filters -----------------------------------------------------------------------------
 
 /**
@@ -303,6 +424,7 @@ function render() {
   if (dirty.logs) renderLogs();
   if (dirty.health) renderHealth();
   if (dirty.filters) renderFilters();
+  if (dirty.alerts) renderAlerts();
   chart.draw(now);
 }
 
@@ -345,10 +467,15 @@ function renderCards() {
       let row = /** @type {HTMLElement | null} */ (venues.querySelector(`[data-pool="${CSS.escape(p.pool)}"]`));
       if (!row) {
         row = document.createElement("div");
-        row.className = "venue";
+        row.className = p.pool_type === "cex_book" ? "venue cex" : "venue";
         row.dataset.pool = p.pool;
-        row.innerHTML = `<span class="name">${escapeHtml(p.dex)} ${escapeHtml(p.pool_type)}</span><span class="price"></span>`;
+        // An exchange book shows its best bid and ask; its price is their mid.
+        const name = p.pool_type === "cex_book" ? `${escapeHtml(p.dex)} book` : `${escapeHtml(p.dex)} ${escapeHtml(p.pool_type)}`;
+        row.innerHTML = `<span class="name">${name}</span><span class="quote"></span><span class="price"></span>`;
         venues.append(row);
+      }
+      if (p.bid !== undefined && p.ask !== undefined) {
+        /** @type {HTMLElement} */ (row.querySelector(".quote")).textContent = `${formatPrice(p.bid)} / ${formatPrice(p.ask)}`;
       }
       const priceEl = /** @type {HTMLElement} */ (row.querySelector(".price"));
       const text = formatPrice(p.price);
@@ -477,6 +604,12 @@ function renderFilters() {
   const pairs = [...state.knownPairs].sort();
   if (select.options.length !== pairs.length) select.innerHTML = pairs.map((p) => `<option>${escapeHtml(p)}</option>`).join("");
   select.value = state.chartPair;
+  const alertPair = /** @type {HTMLSelectElement} */ ($("alert-pair"));
+  if (alertPair.options.length !== pairs.length) {
+    const chosen = alertPair.value;
+    alertPair.innerHTML = pairs.map((p) => `<option>${escapeHtml(p)}</option>`).join("");
+    alertPair.value = chosen || state.chartPair;
+  }
 }
 
 // --- wiring ------------------------------------------------------------------------------
@@ -501,6 +634,10 @@ $("clear-filters").onclick = () => {
   sendFilters(pairsBefore, dexesBefore);
   dirty.filters = true;
   schedule();
+};
+/** @type {HTMLFormElement} */ ($("alert-form")).onsubmit = addAlert;
+$("alert-notify").onclick = () => {
+  if ("Notification" in window) void Notification.requestPermission();
 };
 $("reconnect").onclick = () => {
   state.attempts = 0;
@@ -528,6 +665,14 @@ Object.defineProperty(window, "dexmon", {
     get pairs() { return [...new Set([...state.prices.values()].map((p) => p.pair))].sort(); },
     get openOpportunities() { return [...state.opps.values()].filter((r) => r.closedAt === null).length; },
     get seq() { return { ...state.seq }; },
+    get alerts() { return state.alerts.size; },
+    get toasts() { return [...state.toasts]; },
+    /** The deepest pool's price of a pair, as an alert on it compares. */
+    price(/** @type {string} */ pair) {
+      const pools = [...state.prices.values()].filter((p) => p.pair === pair);
+      pools.sort((a, b) => b.liquidity - a.liquidity);
+      return pools.length ? pools[0].price : null;
+    },
   },
 });
 

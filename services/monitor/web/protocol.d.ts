@@ -2,15 +2,15 @@
 // Regenerate with `DEXMON_BLESS=1 cargo test -p protocol typescript`.
 // Timestamps are RFC 3339 strings; token amounts are decimal strings.
 
-export type ServerMessage = { "type": "connected" } & Connected | { "type": "subscribed" } & SubscriptionAck | { "type": "unsubscribed" } & SubscriptionAck | { "type": "snapshot" } & Snapshot | { "type": "resumed" } & Resumed | { "type": "pong" } & Pong | { "type": "error" } & ErrorMessage | { "type": "price_update" } & PriceUpdate | { "type": "opportunity" } & Opportunity | { "type": "health" } & Health | { "type": "log" } & LogMessage;
+export type ServerMessage = { "type": "connected" } & Connected | { "type": "subscribed" } & SubscriptionAck | { "type": "unsubscribed" } & SubscriptionAck | { "type": "snapshot" } & Snapshot | { "type": "resumed" } & Resumed | { "type": "pong" } & Pong | { "type": "error" } & ErrorMessage | { "type": "price_update" } & PriceUpdate | { "type": "opportunity" } & Opportunity | { "type": "health" } & Health | { "type": "log" } & LogMessage | { "type": "alert_added" } & AlertAdded | { "type": "alert_removed" } & AlertRemoved | { "type": "alerts" } & AlertsList | { "type": "alert_triggered" } & AlertTriggered;
 
-export type ClientMessage = { "type": "subscribe" } & Subscription | { "type": "unsubscribe" } & Subscription | { "type": "ping" } & Ping | { "type": "resume" } & Resume;
+export type ClientMessage = { "type": "subscribe" } & Subscription | { "type": "unsubscribe" } & Subscription | { "type": "ping" } & Ping | { "type": "resume" } & Resume | { "type": "alert_add" } & AlertAdd | { "type": "alert_remove" } & AlertRemove | { "type": "alert_list" } & AlertList;
 
 export type Channel = "prices" | "opportunities" | "health" | "logs";
 
 export type RequestId = number | string;
 
-export type ErrorCode = "INVALID_JSON" | "INVALID_MSGPACK" | "UNSUPPORTED_FRAME" | "INVALID_MESSAGE" | "UNKNOWN_TYPE" | "UNKNOWN_FIELD" | "INVALID_FIELD" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "UNAUTHORIZED" | "INTERNAL";
+export type ErrorCode = "INVALID_JSON" | "INVALID_MSGPACK" | "UNSUPPORTED_FRAME" | "INVALID_MESSAGE" | "UNKNOWN_TYPE" | "UNKNOWN_FIELD" | "INVALID_FIELD" | "MESSAGE_TOO_LARGE" | "RATE_LIMITED" | "TOO_MANY_SUBSCRIPTIONS" | "UNAUTHORIZED" | "INTERNAL" | "INVALID_ALERT" | "TOO_MANY_ALERTS" | "UNKNOWN_ALERT";
 
 export type Connected = { 
 /**
@@ -170,21 +170,32 @@ timestamp: string,
  */
 pair: string, 
 /**
- * `raydium`, `orca` or `meteora`.
+ * `raydium`, `orca` or `meteora`; for a centralized-exchange book, the exchange
+ * (`binance`).
  */
 dex: string, 
 /**
- * `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`.
+ * `amm_v4`, `cpmm`, `clmm`, `whirlpool` or `dlmm`; `cex_book` for an exchange's order book.
  */
 pool_type: string, 
 /**
- * The pool account's address (base58).
+ * The pool account's address (base58); for a `cex_book`, `exchange:SYMBOL` (for example
+ * `binance:SOLUSDC`).
  */
 pool: string, 
 /**
  * Quote tokens per base token, adjusted for decimals. For display; quotes use integers.
+ * For a `cex_book`, the mid between `bid` and `ask`.
  */
 price: number, 
+/**
+ * `cex_book` only: the best bid.
+ */
+bid?: number, 
+/**
+ * `cex_book` only: the best ask.
+ */
+ask?: number, 
 /**
  * Pool value in quote-token units.
  */
@@ -270,7 +281,7 @@ legs: Array<Leg>, };
 
 export type OpportunityStatus = "open" | "update" | "close";
 
-export type OpportunityType = "spatial" | "statistical" | "triangular";
+export type OpportunityType = "spatial" | "statistical" | "triangular" | "cex_dex";
 
 export type Costs = { 
 /**
@@ -507,3 +518,184 @@ epoch: string,
  * The last `seq` the client processed on this channel.
  */
 after_seq: number, };
+
+export type AlertAdd = { 
+/**
+ * A request id, echoed in `alert_added`.
+ */
+id?: RequestId, 
+/**
+ * The alert's name on this connection; the server picks one when absent. Adding an
+ * `alert_id` that exists replaces that alert (and re-arms it).
+ */
+alert_id?: string, 
+/**
+ * What to watch.
+ */
+alert: Alert, };
+
+export type AlertRemove = { 
+/**
+ * A request id, echoed in `alert_removed`.
+ */
+id?: RequestId, 
+/**
+ * The alert to remove.
+ */
+alert_id: string, };
+
+export type AlertList = { 
+/**
+ * A request id, echoed in `alerts`.
+ */
+id?: RequestId, };
+
+export type Alert = { 
+/**
+ * `BASE/QUOTE`. Required for price and spread alerts; narrows an opportunity alert.
+ */
+pair?: string, 
+/**
+ * Price alerts: `above`, `below` or `crosses`.
+ */
+condition?: AlertCondition, 
+/**
+ * Price alerts: the level, quote per base.
+ */
+price?: number, 
+/**
+ * Price alerts: watch the deepest pool of this dex only.
+ */
+dex?: string, 
+/**
+ * Price alerts: watch this pool only (base58 address).
+ */
+pool?: string, 
+/**
+ * Spread alerts: fires when the pair's pools disagree by more than this, percent.
+ */
+spread_pct_above?: number, 
+/**
+ * Opportunity alerts: only this strategy.
+ */
+opportunity_type?: OpportunityType, 
+/**
+ * Opportunity alerts: fires when an opportunity's net profit exceeds this, percent.
+ */
+net_profit_pct_above?: number, 
+/**
+ * How far, in percent of the level, the value must move back before the alert can fire
+ * again. Defaults: 0.5 for price alerts, 10 for spread and opportunity alerts.
+ */
+hysteresis_pct?: number, };
+
+export type AlertCondition = "above" | "below" | "crosses";
+
+export type AlertAdded = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * The alert's name on this connection.
+ */
+alert_id: string, 
+/**
+ * The alert as registered.
+ */
+alert: Alert, };
+
+export type AlertRemoved = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * The alert removed.
+ */
+alert_id: string, };
+
+export type AlertsList = { 
+/**
+ * The request id the client sent, echoed back; absent when it sent none.
+ */
+id?: RequestId, 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * The alerts.
+ */
+alerts: Array<AlertEntry>, };
+
+export type AlertEntry = { 
+/**
+ * The alert's name on this connection.
+ */
+alert_id: string, 
+/**
+ * The alert as registered.
+ */
+alert: Alert, 
+/**
+ * Whether it can fire now (false while the value has not moved back past the
+ * hysteresis since it last fired).
+ */
+armed: boolean, };
+
+export type AlertTriggered = { 
+/**
+ * When the server produced the message.
+ */
+timestamp: string, 
+/**
+ * The alert's name on this connection.
+ */
+alert_id: string, 
+/**
+ * The alert as registered.
+ */
+alert: Alert, 
+/**
+ * The value that fired it: a price, a spread in percent, or a net profit in percent.
+ */
+value: number, 
+/**
+ * The channel of the message that fired it (`prices` or `opportunities`).
+ */
+channel: Channel, 
+/**
+ * That message's `seq`.
+ */
+seq: number, 
+/**
+ * The pair.
+ */
+pair: string, 
+/**
+ * The pool whose price fired a price alert.
+ */
+pool?: string, 
+/**
+ * The dex of that pool.
+ */
+dex?: string, 
+/**
+ * The opportunity that fired an opportunity alert.
+ */
+opportunity_id?: string, 
+/**
+ * For a `crosses` alert, which way the price went.
+ */
+direction?: CrossDirection, };
+
+export type CrossDirection = "up" | "down";

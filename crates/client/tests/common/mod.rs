@@ -48,6 +48,7 @@ pub fn config(addr: SocketAddr) -> Config {
 pub struct Relay {
     pub addr: SocketAddr,
     cut: watch::Sender<u64>,
+    freeze: watch::Sender<u64>,
     refuse: Arc<AtomicBool>,
 }
 
@@ -56,10 +57,12 @@ impl Relay {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (cut, _) = watch::channel(0u64);
+        let (freeze, _) = watch::channel(0u64);
         let refuse = Arc::new(AtomicBool::new(false));
         let relay = Self {
             addr,
             cut: cut.clone(),
+            freeze: freeze.clone(),
             refuse: refuse.clone(),
         };
         tokio::spawn(async move {
@@ -72,6 +75,7 @@ impl Relay {
                     continue;
                 }
                 let mut cut_rx = cut.subscribe();
+                let mut freeze_rx = freeze.subscribe();
                 tokio::spawn(async move {
                     let Ok(mut up) = TcpStream::connect(upstream).await else {
                         return;
@@ -79,7 +83,13 @@ impl Relay {
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut down, &mut up) => {}
                         _ = cut_rx.changed() => {}
+                        _ = freeze_rx.changed() => {
+                            // Silent but open, as a dead peer behind a NAT looks: nothing
+                            // flows and no FIN or RST comes, until a cut.
+                            let _ = cut_rx.changed().await;
+                        }
                     }
+                    drop((down, up));
                 });
             }
         });
@@ -89,6 +99,11 @@ impl Relay {
     /// Drops every connection going through the relay now.
     pub fn cut(&self) {
         self.cut.send_modify(|n| *n += 1);
+    }
+
+    /// Stops forwarding on every current connection without closing it.
+    pub fn freeze(&self) {
+        self.freeze.send_modify(|n| *n += 1);
     }
 
     /// While held, new connections are closed at once.
@@ -204,4 +219,25 @@ impl Ledger {
     pub fn count(&self, channel: Channel) -> usize {
         self.delivered.get(&channel).map_or(0, Vec::len)
     }
+}
+
+/// Reads events into the ledger until `done` holds.
+pub async fn read_until(client: &mut Client, ledger: &mut Ledger, done: impl Fn(&Ledger) -> bool) {
+    // A bound on the work, not a timing assertion: a broken client must fail, not hang. A
+    // hundred health reports are far more than any condition here needs.
+    let limit = ledger.count(Channel::Health) + 100;
+    while ledger.count(Channel::Health) <= limit {
+        if done(ledger) {
+            return;
+        }
+        let event = next(client).await;
+        if std::env::var_os("DEXMON_TEST_EVENTS").is_some() {
+            eprintln!(
+                "{}",
+                format!("{event:?}").chars().take(160).collect::<String>()
+            );
+        }
+        ledger.record(&event);
+    }
+    panic!("condition never reached");
 }

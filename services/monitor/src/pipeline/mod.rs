@@ -11,6 +11,8 @@
 //!   the refresh interval has passed since its last one.
 //! - detect: feeds the `detector`, and publishes its events as `opportunity` messages.
 
+mod cex;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -169,6 +171,8 @@ pub struct Pipeline {
     tokens: TokenRegistry,
     prices: PriceConfig,
     last_price: HashMap<Pubkey, LastPrice>,
+    /// The last published price of each exchange book, by book id.
+    last_cex_price: HashMap<String, LastPrice>,
     hub: Arc<Hub>,
     pub stats: Arc<PipelineStats>,
     /// Decode-failure logs are rate-limited per account.
@@ -205,6 +209,7 @@ impl Pipeline {
             tokens,
             prices,
             last_price: HashMap::new(),
+            last_cex_price: HashMap::new(),
             hub,
             stats: Arc::new(PipelineStats::default()),
             logged_failures: BTreeSet::new(),
@@ -429,6 +434,7 @@ impl Pipeline {
                         match message.opportunity_type {
                             protocol::OpportunityType::Spatial => "spatial",
                             protocol::OpportunityType::Triangular => "triangular",
+                            protocol::OpportunityType::CexDex => "cex_dex",
                             protocol::OpportunityType::Statistical => "statistical",
                         },
                         message.pair,
@@ -496,6 +502,8 @@ impl Pipeline {
             liquidity,
             slot,
             last_update_ms: now.saturating_sub(received_at_us) / 1_000,
+            bid: None,
+            ask: None,
         }));
     }
 

@@ -705,6 +705,42 @@ impl Market {
         }
     }
 
+    /// Exchange books that follow the hidden fair prices exactly (the exchange leads, the
+    /// pools lag), twenty levels a side around a one-tick spread, for the pairs Binance lists.
+    pub fn cex_books(&self, now_us: u64) -> Vec<crate::cex::Book> {
+        let (sol, usdc, usdt, jup) = (0, 1, 2, 4);
+        [
+            ("SOLUSDC", "SOL/USDC", sol, usdc, 1_000_000u64),
+            ("SOLUSDT", "SOL/USDT", sol, usdt, 1_000_000),
+            ("JUPUSDC", "JUP/USDC", jup, usdc, 10_000),
+        ]
+        .into_iter()
+        .map(|(symbol, pair, base, quote, tick_e8)| {
+            let fair = self.tokens[base].usd / self.tokens[quote].usd;
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let mid_ticks = (fair * 1e8 / tick_e8 as f64).round() as u64;
+            // About $50k a level, growing with distance from the top.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let qty_e8 = |i: u64| ((50_000.0 / self.tokens[base].usd) * 1e8) as u64 * (1 + i / 4);
+            let mut book = crate::cex::Book::new("binance", symbol, pair);
+            book.bids = (0..20)
+                .map(|i| crate::cex::wire::Level {
+                    price_e8: (mid_ticks - 1 - i) * tick_e8,
+                    qty_e8: qty_e8(i),
+                })
+                .collect();
+            book.asks = (0..20)
+                .map(|i| crate::cex::wire::Level {
+                    price_e8: (mid_ticks + 1 + i) * tick_e8,
+                    qty_e8: qty_e8(i),
+                })
+                .collect();
+            book.received_at_us = now_us;
+            book
+        })
+        .collect()
+    }
+
     pub fn slot(&self) -> u64 {
         self.slot
     }
@@ -763,6 +799,7 @@ fn unreachable_cpmm() -> CpmmPool {
 pub async fn run(
     config: SimulatorConfig,
     queue: Arc<CoalescingQueue>,
+    books: Arc<crate::cex::BookInbox>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut market = Market::new(&config);
@@ -775,10 +812,18 @@ pub async fn run(
     let mut ticker = tokio::time::interval(Duration::from_millis(10));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut budget = 0.0;
+    let mut ticks = 0u64;
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = shutdown.changed() => break,
+        }
+        // The exchange books, as Binance's depth stream sends them: every 100 ms.
+        ticks += 1;
+        if ticks.is_multiple_of(10) {
+            for book in market.cex_books(monotonic_us()) {
+                books.put(book);
+            }
         }
         budget += per_tick;
         while budget >= 1.0 {

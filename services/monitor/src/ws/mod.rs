@@ -10,6 +10,7 @@
 //! A slow client therefore only ever fills its own outbox: prices conflate there, and when its
 //! reliable lane overflows the connection closes with 4008. Other connections are unaffected.
 
+pub mod alerts;
 pub mod outbox;
 pub mod rate_limit;
 pub mod session;
@@ -30,6 +31,7 @@ use protocol::{
 };
 use tokio::sync::{broadcast, watch};
 
+use self::alerts::{AlertBook, AlertError, Fired, Seed};
 use self::outbox::{Outbox, Outgoing};
 use self::rate_limit::TokenBucket;
 use self::session::Session;
@@ -50,6 +52,8 @@ pub struct WsConfig {
     pub rate_burst: u32,
     /// Channels plus pairs plus dexes one connection may hold.
     pub max_subscriptions: usize,
+    /// Alerts one connection may hold.
+    pub max_alerts: usize,
     /// Protocol-level ping interval.
     pub heartbeat: Duration,
     /// How long past a ping the pong may take before the connection is closed with 4000.
@@ -71,6 +75,7 @@ impl Default for WsConfig {
             rate_per_second: 20.0,
             rate_burst: 40,
             max_subscriptions: 256,
+            max_alerts: 32,
             heartbeat: Duration::from_secs(25),
             pong_timeout: Duration::from_secs(10),
             outbox_capacity: 4_096,
@@ -219,6 +224,7 @@ struct Connection {
     codec: Codec,
     peer: SocketAddr,
     session: Session,
+    alerts: AlertBook,
     outbox: Arc<Outbox>,
     bucket: TokenBucket,
     violations: u32,
@@ -242,6 +248,7 @@ impl Connection {
                     TokenBucket::new(20.0, 40, monotonic_us()).unwrap_or_else(|_| unreachable!())
                 }),
             session: Session::new(config.max_subscriptions),
+            alerts: AlertBook::new(config.max_alerts),
             ctx,
             codec,
             peer,
@@ -358,6 +365,10 @@ impl Connection {
     /// A live channel message from the hub.
     fn forward(&mut self, published: &Published) {
         let message = published.message.message();
+        // Alerts see every message, whatever the connection's subscription.
+        for fired in self.alerts.on_message(message) {
+            self.triggered(fired);
+        }
         if !self.session.is_new(published.channel, published.seq) || !self.session.wants(message) {
             return;
         }
@@ -511,7 +522,86 @@ impl Connection {
                 self.reply(ServerMessage::Unsubscribed(self.session.ack(s.id, now())));
             }
             ClientMessage::Resume(r) => self.resume(r),
+            ClientMessage::AlertAdd(a) => self.add_alert(a),
+            ClientMessage::AlertRemove(r) => match self.alerts.remove(&r.alert_id) {
+                Ok(()) => self.reply(ServerMessage::AlertRemoved(protocol::AlertRemoved {
+                    id: r.id,
+                    timestamp: now(),
+                    alert_id: r.alert_id,
+                })),
+                Err(err) => self.refuse_alert(r.id, &err),
+            },
+            ClientMessage::AlertList(l) => {
+                self.reply(ServerMessage::Alerts(protocol::AlertsList {
+                    id: l.id,
+                    timestamp: now(),
+                    alerts: self.alerts.list(),
+                }));
+            }
         }
+    }
+
+    /// Registers an alert, answers `alert_added`, then sends what it fired on at once.
+    fn add_alert(&mut self, request: protocol::AlertAdd) {
+        let hub = &self.ctx.hub;
+        let mut seed = Seed::default();
+        match request.alert.rule() {
+            Ok(protocol::AlertRule::Opportunity { .. }) => {
+                let snapshot = hub.snapshot(Channel::Opportunities, &|_, _| true);
+                seed.opportunities = snapshot.opportunities.unwrap_or_default();
+                seed.opportunities_seq = snapshot.seq;
+            }
+            Ok(_) => {
+                if let Ok(Some(pair)) = self.alerts.needs_prices_of(&request.alert) {
+                    let snapshot = hub.snapshot(Channel::Prices, &|p, _| p == pair);
+                    seed.prices = snapshot.prices.unwrap_or_default();
+                }
+            }
+            // `add` reports it.
+            Err(_) => {}
+        }
+        let alert = request.alert.clone();
+        match self.alerts.add(request.alert_id, request.alert, seed) {
+            Ok((alert_id, fired)) => {
+                metrics::counter!("dexmon_ws_alerts_added_total").increment(1);
+                self.reply(ServerMessage::AlertAdded(protocol::AlertAdded {
+                    id: request.id,
+                    timestamp: now(),
+                    alert_id,
+                    alert,
+                }));
+                for fired in fired {
+                    self.triggered(fired);
+                }
+            }
+            Err(err) => self.refuse_alert(request.id, &err),
+        }
+    }
+
+    /// An alert request the connection cannot honour. Not a protocol violation: it does not
+    /// count towards the 1008 close.
+    fn refuse_alert(&mut self, id: Option<RequestId>, err: &AlertError) {
+        let code = err.code();
+        metrics::counter!("dexmon_ws_alerts_refused_total", "code" => code.as_str()).increment(1);
+        tracing::debug!(peer = %self.peer, session = self.session_id, %code, error = %err, "alert refused");
+        self.reply(ServerMessage::Error(error(id, code, &err.to_string())));
+    }
+
+    fn triggered(&mut self, fired: Fired) {
+        metrics::counter!("dexmon_ws_alerts_triggered_total").increment(1);
+        self.reply(ServerMessage::AlertTriggered(protocol::AlertTriggered {
+            timestamp: now(),
+            alert_id: fired.alert_id,
+            alert: fired.alert,
+            value: fired.value,
+            channel: fired.channel,
+            seq: fired.seq,
+            pair: fired.pair,
+            pool: fired.pool,
+            dex: fired.dex,
+            opportunity_id: fired.opportunity_id,
+            direction: fired.direction,
+        }));
     }
 
     /// Queues a snapshot of `channel`; live messages it covers are dropped.
@@ -532,49 +622,64 @@ impl Connection {
     }
 
     fn resume(&mut self, r: protocol::Resume) {
-        match self.ctx.hub.recover(r.channel, &r.epoch, r.after_seq) {
+        let (from_seq, to_seq) = match self.ctx.hub.recover(r.channel, &r.epoch, r.after_seq) {
             Recovery::Recovered { messages, to_seq } => {
                 // Queued live copies are dropped and later ones skipped, so the replay below
                 // is the one, ordered copy of every missed message.
                 let delivered = self.outbox.remove_through_and_delivered(r.channel, to_seq);
-                self.session.cover(r.channel, to_seq);
-                if r.channel == Channel::Prices {
-                    self.outbox.clear_prices();
+                let replay: Vec<Published> = messages
+                    .into_iter()
+                    .filter(|p| {
+                        let already =
+                            delivered.is_some_and(|(first, last)| (first..=last).contains(&p.seq));
+                        !already && self.session.wants(p.message.message())
+                    })
+                    .collect();
+                // A replay the outbox cannot hold would close the connection with 4008 again
+                // and again; past that size the client is better served by a snapshot.
+                if replay.len() < self.outbox.reliable_room() {
+                    self.replay(r, replay, to_seq);
+                    return;
                 }
-                self.reply(ServerMessage::Resumed(Resumed {
-                    id: r.id,
-                    timestamp: now(),
-                    channel: r.channel,
-                    recovered: true,
-                    from_seq: r.after_seq + 1,
-                    to_seq,
-                }));
-                for published in messages {
-                    let already = delivered
-                        .is_some_and(|(first, last)| (first..=last).contains(&published.seq));
-                    if !already && self.session.wants(published.message.message()) {
-                        let outgoing = Outgoing {
-                            message: published.message,
-                            published_us: Some(published.published_us),
-                            text: published.text,
-                        };
-                        if self.outbox.push(outgoing).is_err() {
-                            self.slow_consumer();
-                            return;
-                        }
-                    }
-                }
+                metrics::counter!("dexmon_ws_resume_too_large_total").increment(1);
+                (r.after_seq + 1, to_seq)
             }
-            Recovery::Lost { from_seq, to_seq } => {
-                self.reply(ServerMessage::Resumed(Resumed {
-                    id: r.id.clone(),
-                    timestamp: now(),
-                    channel: r.channel,
-                    recovered: false,
-                    from_seq,
-                    to_seq,
-                }));
-                self.snapshot(r.channel, r.id);
+            Recovery::Lost { from_seq, to_seq } => (from_seq, to_seq),
+        };
+        self.reply(ServerMessage::Resumed(Resumed {
+            id: r.id.clone(),
+            timestamp: now(),
+            channel: r.channel,
+            recovered: false,
+            from_seq,
+            to_seq,
+        }));
+        self.snapshot(r.channel, r.id);
+    }
+
+    /// Answers a recoverable `resume` and queues the missed messages.
+    fn replay(&mut self, r: protocol::Resume, replay: Vec<Published>, to_seq: u64) {
+        self.session.cover(r.channel, to_seq);
+        if r.channel == Channel::Prices {
+            self.outbox.clear_prices();
+        }
+        self.reply(ServerMessage::Resumed(Resumed {
+            id: r.id,
+            timestamp: now(),
+            channel: r.channel,
+            recovered: true,
+            from_seq: r.after_seq + 1,
+            to_seq,
+        }));
+        for published in replay {
+            let outgoing = Outgoing {
+                message: published.message,
+                published_us: Some(published.published_us),
+                text: published.text,
+            };
+            if self.outbox.push(outgoing).is_err() {
+                self.slow_consumer();
+                return;
             }
         }
     }

@@ -177,6 +177,11 @@ impl Outbox {
         self.lanes().conflated
     }
 
+    /// How many more messages the reliable lane takes before it overflows.
+    pub fn reliable_room(&self) -> usize {
+        self.capacity.saturating_sub(self.lanes().reliable.len())
+    }
+
     /// Messages waiting, both lanes.
     pub fn len(&self) -> usize {
         let lanes = self.lanes();
@@ -249,6 +254,8 @@ mod tests {
             liquidity: 1.0,
             slot: 1,
             last_update_ms: 0,
+            bid: None,
+            ask: None,
         });
         Outgoing {
             text: None,

@@ -2,8 +2,10 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod binance;
 pub mod geyser;
 pub mod live;
+pub mod ws_client;
 
 /// Starts the monitor in process. `DEXMON_TEST_LOG=debug` shows its logs next to a failing test.
 pub async fn start(settings: monitor::Settings) -> monitor::Running {
