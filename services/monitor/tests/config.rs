@@ -347,3 +347,45 @@ async fn snapshot_writes_fixture_files() {
     );
     assert!(manifest.contains("spl-token.TokenAccount"), "{manifest}");
 }
+
+#[test]
+fn pairs_alone_are_enough_for_the_live_source_but_need_rpc() {
+    let with_rpc = write_config(
+        "pairs",
+        "source = \"yellowstone\"\n[yellowstone]\nendpoint = \"http://127.0.0.1:1\"\n[rpc]\nurl = \"http://127.0.0.1:2\"\n[pools]\npairs = [\"SOL/USDC\"]\nmin_liquidity = { USDC = 25000 }\n[tokens]\nsymbols = { \"EKpQGSJtjMFqKZ9KQanSqYXRcF8fBopzLHYxdM65zcjm\" = \"WIF\" }\n",
+    );
+    let settings = load(&["--config", with_rpc.to_str().unwrap()]).unwrap();
+    let live = settings.live.unwrap();
+    assert!(live.pools.is_empty());
+    let discovery = live.discovery.unwrap();
+    assert_eq!(discovery.targets.len(), 1);
+    assert_eq!(
+        discovery
+            .min_liquidity
+            .values()
+            .copied()
+            .collect::<Vec<_>>(),
+        [25_000]
+    );
+    let wif: decoder::Pubkey = "EKpQGSJtjMFqKZ9KQanSqYXRcF8fBopzLHYxdM65zcjm"
+        .parse()
+        .unwrap();
+    assert_eq!(settings.tokens.label(&wif), "WIF");
+
+    let without_rpc = write_config(
+        "pairs-no-rpc",
+        "source = \"yellowstone\"\n[yellowstone]\nendpoint = \"http://127.0.0.1:1\"\n[pools]\npairs = [\"SOL/USDC\"]\n",
+    );
+    let err = load(&["--config", without_rpc.to_str().unwrap()]).unwrap_err();
+    assert!(error_text(&err).contains("rpc.url"), "{}", error_text(&err));
+    let nothing = write_config(
+        "nothing",
+        "source = \"yellowstone\"\n[yellowstone]\nendpoint = \"http://127.0.0.1:1\"\n",
+    );
+    let err = load(&["--config", nothing.to_str().unwrap()]).unwrap_err();
+    assert!(
+        error_text(&err).contains("pairs / tokens"),
+        "{}",
+        error_text(&err)
+    );
+}
