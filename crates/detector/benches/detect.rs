@@ -77,7 +77,8 @@ fn market() -> (Detector, Vec<(usize, usize)>, Vec<f64>) {
             ..DetectorConfig::default()
         },
         mint(0),
-    );
+    )
+    .expect("valid config");
     let prices: Vec<f64> = (0..200)
         .map(|i| {
             if i == 0 {

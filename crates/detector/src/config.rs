@@ -40,6 +40,7 @@ impl Default for CostModel {
 /// Everything the detector can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectorConfig {
+    /// Transaction costs.
     pub costs: CostModel,
     /// Minimum net profit as a share of the input, in basis points.
     pub min_profit_bps: u32,
@@ -61,8 +62,9 @@ pub struct DetectorConfig {
     pub stat_half_life_us: u64,
     /// Statistical: |z| at which a spread signals.
     pub stat_z_threshold: f64,
-    /// Statistical: samples and time before any signal (warm-up).
+    /// Statistical: samples before any signal (warm-up).
     pub stat_warmup_samples: u32,
+    /// Statistical: time before any signal (warm-up), in microseconds.
     pub stat_warmup_us: u64,
     /// Statistical: the input size traded on a signal, in whole units of the quote token.
     pub stat_trade_size_quote: f64,
@@ -112,10 +114,11 @@ impl DetectorConfig {
             "a finite, non-negative number",
         )?;
         check(
-            self.max_data_age_us > 0,
-            "max_data_age_us",
-            "must be positive",
+            self.max_slot_delta < u64::MAX,
+            "max_slot_delta",
+            "below u64::MAX",
         )?;
+        check(self.max_data_age_us > 0, "max_data_age_us", "positive")?;
         check(
             (0.0..=1.0).contains(&self.update_hysteresis),
             "update_hysteresis",
@@ -126,11 +129,7 @@ impl DetectorConfig {
             "close_ratio",
             "between 0 and 1",
         )?;
-        check(
-            self.stat_half_life_us > 0,
-            "stat_half_life_us",
-            "must be positive",
-        )?;
+        check(self.stat_half_life_us > 0, "stat_half_life_us", "positive")?;
         check(
             self.stat_z_threshold.is_finite() && self.stat_z_threshold > 0.0,
             "stat_z_threshold",
@@ -171,6 +170,13 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(err.field, "stat_z_threshold");
+        let err = DetectorConfig {
+            max_slot_delta: u64::MAX,
+            ..DetectorConfig::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(err.field, "max_slot_delta");
     }
 
     #[test]

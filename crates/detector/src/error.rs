@@ -4,7 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid detector config: {field} must be {reason}")]
 pub struct ConfigError {
+    /// The field, as `DetectorConfig` names it (`cex.taker_fee_bps` for a nested one).
     pub field: &'static str,
+    /// What it must be.
     pub reason: &'static str,
 }
 
@@ -27,6 +29,7 @@ pub enum RejectReason {
 }
 
 impl RejectReason {
+    /// The reason's snake_case name, for metrics.
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::BelowMinProfit => "below_min_profit",

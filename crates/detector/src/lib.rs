@@ -18,6 +18,10 @@
 //!                 └─ lifecycle: open ▸ update (hysteresis) ▸ close ─▶ Vec<OpportunityEvent>
 //! ```
 //!
+//! Modules: `graph` (pools, pairs, triangles, token facts), `strategy::{spatial, triangular,
+//! statistical}` (candidates), `sizing` (the optimum input), `valuation` (costs, validation,
+//! display figures, confidence), `lifecycle` (open, update, close).
+//!
 //! Pure and deterministic: no I/O, no clock (times are inputs), and no iteration over hash
 //! maps where order matters, so a replayed feed gives the same events every time.
 //!
@@ -29,6 +33,7 @@
 //! Statistical opportunities are forecasts: their profit assumes the spread reverts to its
 //! mean; spatial and triangular ones are locked in by the quotes at the reported size.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
@@ -37,11 +42,17 @@
 mod config;
 mod detector;
 mod error;
+mod graph;
+mod input;
+mod lifecycle;
 mod opportunity;
 mod sizing;
 mod spread;
+mod strategy;
+mod valuation;
 
 pub use config::{CostModel, DetectorConfig};
-pub use detector::{Detector, Mint, PoolAddress, PoolUpdate, TokenInfo};
+pub use detector::Detector;
 pub use error::{ConfigError, RejectReason};
+pub use input::{Mint, PoolAddress, PoolUpdate, TokenInfo};
 pub use opportunity::{Opportunity, OpportunityEvent, OpportunityLeg};

@@ -5,11 +5,17 @@ use protocol::{Costs, Leg, OpportunityStatus, OpportunityType, Timestamp, Timing
 /// One swap of an opportunity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpportunityLeg {
+    /// The pool's address.
     pub pool: [u8; 32],
+    /// `raydium`, `orca` or `meteora`.
     pub dex: String,
+    /// Symbol of the token sold.
     pub token_in: String,
+    /// Symbol of the token bought.
     pub token_out: String,
+    /// Sold, raw units of `token_in`.
     pub amount_in: u64,
+    /// Bought, raw units of `token_out`.
     pub amount_out: u64,
 }
 
@@ -18,13 +24,17 @@ pub struct OpportunityLeg {
 pub struct Opportunity {
     /// Stable for the opportunity's life.
     pub id: String,
+    /// The strategy that found it.
     pub kind: OpportunityType,
     /// `BASE/QUOTE`, or `A/B/C` for a triangle.
     pub pair: String,
+    /// Venue of the first leg.
     pub buy_dex: String,
+    /// Venue of the last leg.
     pub sell_dex: String,
-    /// Effective price of the buy leg and of the sell leg, quote per base (display).
+    /// Effective price of the buy leg, quote per base, fees included (display).
     pub buy_price: f64,
+    /// Effective price of the sell leg, quote per base, fees included (display).
     pub sell_price: f64,
     /// Symbol of the token the trade starts and ends in; profits are in it.
     pub profit_token: String,
@@ -36,22 +46,29 @@ pub struct Opportunity {
     pub net_profit: i128,
     /// Transaction cost charged, raw units of the profit token.
     pub tx_cost: u64,
+    /// `(output − input) / input`, percent.
     pub gross_profit_percent: f64,
+    /// `net_profit / input`, percent.
     pub net_profit_percent: f64,
     /// `input` in whole units of the profit token.
     pub recommended_size: f64,
+    /// 0 to 100; see the crate documentation.
     pub confidence: u8,
+    /// Costs in whole quote units (display).
     pub costs: Costs,
     /// Filled by the detector from the inputs' times: decision time minus the triggering
     /// update's arrival, oldest leg's age, and the legs' slot spread.
     pub timing: Timing,
+    /// Its swaps, in order.
     pub legs: Vec<OpportunityLeg>,
 }
 
 /// An opportunity's lifecycle event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpportunityEvent {
+    /// Opened, updated or closed.
     pub status: OpportunityStatus,
+    /// The opportunity as it stands (as it last stood, on close).
     pub opportunity: Opportunity,
 }
 
