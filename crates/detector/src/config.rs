@@ -37,6 +37,30 @@ impl Default for CostModel {
     }
 }
 
+/// The `cex_dex` strategy's costs and limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CexConfig {
+    /// The exchange's taker fee, in basis points, charged in the asset received (Binance's
+    /// rule without BNB discounts): 10 = 0.1%, Binance's base spot rate.
+    pub taker_fee_bps: u32,
+    /// Transfer/inventory cost per trade, in basis points of the trade's quote input,
+    /// rounded up to a raw unit: the price of keeping (and rebalancing) inventory on both
+    /// venues. 0 assumes pre-funded inventory at no cost.
+    pub transfer_cost_bps: u32,
+    /// A book older than this at the decision is not traded against.
+    pub max_book_age_ms: u64,
+}
+
+impl Default for CexConfig {
+    fn default() -> Self {
+        Self {
+            taker_fee_bps: 10,
+            transfer_cost_bps: 0,
+            max_book_age_ms: 1_000,
+        }
+    }
+}
+
 /// Everything the detector can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectorConfig {
@@ -68,6 +92,8 @@ pub struct DetectorConfig {
     pub stat_warmup_us: u64,
     /// Statistical: the input size traded on a signal, in whole units of the quote token.
     pub stat_trade_size_quote: f64,
+    /// CEX–DEX: the exchange's fees, transfer cost and book age limit.
+    pub cex: CexConfig,
 }
 
 impl Default for DetectorConfig {
@@ -86,6 +112,7 @@ impl Default for DetectorConfig {
             stat_warmup_samples: 50,
             stat_warmup_us: 30_000_000,
             stat_trade_size_quote: 100.0,
+            cex: CexConfig::default(),
         }
     }
 }
@@ -145,6 +172,21 @@ impl DetectorConfig {
             "costs.compute_units_per_leg",
             "at most 1,400,000 (a transaction's limit)",
         )?;
+        check(
+            self.cex.taker_fee_bps < 10_000,
+            "cex.taker_fee_bps",
+            "below 10,000",
+        )?;
+        check(
+            self.cex.transfer_cost_bps < 10_000,
+            "cex.transfer_cost_bps",
+            "below 10,000",
+        )?;
+        check(
+            self.cex.max_book_age_ms > 0 && self.cex.max_book_age_ms <= u64::MAX / 1_000,
+            "cex.max_book_age_ms",
+            "positive and at most u64::MAX / 1,000",
+        )?;
         Ok(self)
     }
 }
@@ -170,13 +212,47 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(err.field, "stat_z_threshold");
-        let err = DetectorConfig {
-            max_slot_delta: u64::MAX,
-            ..DetectorConfig::default()
+        for (config, field) in [
+            (
+                DetectorConfig {
+                    max_slot_delta: u64::MAX,
+                    ..DetectorConfig::default()
+                },
+                "max_slot_delta",
+            ),
+            (
+                DetectorConfig {
+                    cex: CexConfig {
+                        taker_fee_bps: 10_000,
+                        ..CexConfig::default()
+                    },
+                    ..DetectorConfig::default()
+                },
+                "cex.taker_fee_bps",
+            ),
+            (
+                DetectorConfig {
+                    cex: CexConfig {
+                        transfer_cost_bps: 20_000,
+                        ..CexConfig::default()
+                    },
+                    ..DetectorConfig::default()
+                },
+                "cex.transfer_cost_bps",
+            ),
+            (
+                DetectorConfig {
+                    cex: CexConfig {
+                        max_book_age_ms: 0,
+                        ..CexConfig::default()
+                    },
+                    ..DetectorConfig::default()
+                },
+                "cex.max_book_age_ms",
+            ),
+        ] {
+            assert_eq!(config.validate().unwrap_err().field, field);
         }
-        .validate()
-        .unwrap_err();
-        assert_eq!(err.field, "max_slot_delta");
     }
 
     #[test]

@@ -1,24 +1,26 @@
-//! The detector: routes each pool update to the strategies it affects, and their candidates
-//! through valuation into the opportunity lifecycle.
+//! The detector: routes each pool update or exchange book to the strategies it affects and
+//! their candidates through valuation into the opportunity lifecycle.
 
 use std::collections::BTreeMap;
 
+use crate::cex::{Books, CexBook};
 use crate::config::DetectorConfig;
 use crate::error::{ConfigError, RejectReason};
-use crate::graph::Graph;
+use crate::graph::{Graph, pair_key};
 use crate::input::{Mint, PoolAddress, PoolUpdate, TokenInfo};
 use crate::lifecycle::{Evaluation, Lifecycle, OppKey};
 use crate::opportunity::{Opportunity, OpportunityEvent, pool_label};
 use crate::strategy::statistical::{self, Spreads};
-use crate::strategy::{Candidate, arrival, spatial, triangular};
+use crate::strategy::{Candidate, arrival, cex_dex, spatial, triangular};
 use crate::valuation::Valuation;
 
-/// The arbitrage detector. Feed it pool updates in order; it returns the opportunity events
-/// each update causes. It reads no clock: every time comes from the caller.
+/// The arbitrage detector. Feed it pool updates and exchange books in order; it returns the
+/// opportunity events each causes. It reads no clock: every time comes from the caller.
 #[derive(Debug)]
 pub struct Detector {
     config: DetectorConfig,
     graph: Graph,
+    books: Books,
     spreads: Spreads,
     lifecycle: Lifecycle,
 }
@@ -33,6 +35,7 @@ impl Detector {
         Ok(Self {
             config: config.validate()?,
             graph: Graph::new(sol_mint),
+            books: Books::default(),
             spreads: Spreads::default(),
             lifecycle: Lifecycle::default(),
         })
@@ -77,6 +80,52 @@ impl Detector {
             .retain(|(p, q), _| p != address && q != address);
         self.lifecycle
             .close_where(|_, o| o.legs.iter().any(|l| l.pool == *address))
+    }
+
+    /// Takes an exchange's new book at decision time `now_us` and returns the events it
+    /// causes: each pool of the book's pair is evaluated against it, both ways. A book that
+    /// fails [`CexBook::validate`] is dropped (its opportunities close) and counted as
+    /// [`RejectReason::InvalidBook`].
+    pub fn apply_cex(&mut self, book: CexBook, now_us: u64) -> Vec<OpportunityEvent> {
+        if book.validate().is_err() {
+            self.lifecycle.count(RejectReason::InvalidBook);
+            return self.remove_cex(&book.venue, &book.symbol, now_us);
+        }
+        let pair = pair_key(book.base_mint, book.quote_mint);
+        let trigger_at_us = book.received_at_us;
+        let (index, remapped) = self.books.insert(book);
+        let mut events = Vec::new();
+        if remapped {
+            // The symbol now maps to other mints: what it found before no longer holds.
+            events.extend(self.close_book(index));
+        }
+        let pools: Vec<PoolAddress> = self
+            .graph
+            .pair_of(pair.0, pair.1)
+            .and_then(|p| self.graph.pair(p))
+            .map(|p| p.pools.iter().copied().collect())
+            .unwrap_or_default();
+        for pool in pools {
+            events.extend(self.cex_dex(index, pool, trigger_at_us, now_us));
+        }
+        events
+    }
+
+    /// Removes an exchange's book (its feed stopped, or the symbol is no longer followed);
+    /// its opportunities close.
+    pub fn remove_cex(&mut self, venue: &str, symbol: &str, now_us: u64) -> Vec<OpportunityEvent> {
+        let _ = now_us;
+        let Some(index) = self.books.find(venue, symbol) else {
+            return Vec::new();
+        };
+        let events = self.close_book(index);
+        self.books.remove(venue, symbol);
+        events
+    }
+
+    fn close_book(&mut self, index: usize) -> Vec<OpportunityEvent> {
+        self.lifecycle
+            .close_where(|key, _| matches!(key, OppKey::CexDex { book, .. } if *book == index))
     }
 
     fn evaluate_affected(
@@ -137,6 +186,9 @@ impl Detector {
                 events.extend(self.track(key, evaluation, now_us));
             }
         }
+        for book in self.books.of_pair(&key) {
+            events.extend(self.cex_dex(book, address, trigger_at, now_us));
+        }
         events
     }
 
@@ -159,20 +211,55 @@ impl Detector {
         }
     }
 
+    /// Evaluates a pool against a book, both ways.
+    fn cex_dex(
+        &mut self,
+        book: usize,
+        pool: PoolAddress,
+        trigger_at_us: u64,
+        now_us: u64,
+    ) -> Vec<OpportunityEvent> {
+        let mut events = Vec::new();
+        for dex_buys in [true, false] {
+            let key = OppKey::CexDex {
+                book,
+                pool,
+                dex_buys,
+            };
+            let (Some(entry), Some(cex)) = (self.graph.pool(&pool), self.books.get(book)) else {
+                continue;
+            };
+            let valuation = Valuation {
+                config: &self.config,
+                graph: &self.graph,
+            };
+            let pairing = cex_dex::Pairing {
+                pool: entry,
+                book: cex,
+                dex_buys,
+                trigger_at_us,
+                now_us,
+            };
+            let evaluation = cex_dex::evaluate(&valuation, pairing, self.lifecycle.get(&key));
+            events.extend(self.track(key, evaluation, now_us));
+        }
+        events
+    }
+
     fn track(
         &mut self,
         key: OppKey,
         evaluation: Evaluation,
         now_us: u64,
     ) -> Option<OpportunityEvent> {
-        let graph = &self.graph;
+        let (graph, books) = (&self.graph, &self.books);
         self.lifecycle
-            .track(key, evaluation, |o| id(graph, &key, &o.pair), now_us)
+            .track(key, evaluation, |o| id(graph, books, &key, &o.pair), now_us)
     }
 }
 
-/// The wire id of an opportunity: strategy, tokens, and pools where they identify it.
-fn id(graph: &Graph, key: &OppKey, pair: &str) -> String {
+/// The wire id of an opportunity: strategy, tokens, and pools or books where they identify it.
+fn id(graph: &Graph, books: &Books, key: &OppKey, pair: &str) -> String {
     match key {
         OppKey::Spatial { buy, sell } => {
             format!("spatial:{pair}:{}:{}", pool_label(buy), pool_label(sell))
@@ -192,5 +279,16 @@ fn id(graph: &Graph, key: &OppKey, pair: &str) -> String {
             }
             None => format!("triangular:{triangle}"),
         },
+        OppKey::CexDex {
+            book,
+            pool,
+            dex_buys,
+        } => {
+            let market = books
+                .get(*book)
+                .map_or_else(|| book.to_string(), CexBook::market_id);
+            let way = if *dex_buys { "buy_dex" } else { "buy_cex" };
+            format!("cex_dex:{pair}:{market}:{}:{way}", pool_label(pool))
+        }
     }
 }

@@ -129,6 +129,11 @@ impl Graph {
         self.pairs.get(pair)
     }
 
+    /// The index of the pair of `a` and `b`, if any pool ever traded it.
+    pub(crate) fn pair_of(&self, a: Mint, b: Mint) -> Option<usize> {
+        self.pair_index.get(&pair_key(a, b)).copied()
+    }
+
     pub(crate) fn triangle(&self, triangle: usize) -> Option<&Triangle> {
         self.triangles.get(triangle).filter(|t| t.alive)
     }

@@ -9,7 +9,7 @@ use crate::error::RejectReason;
 use crate::input::PoolAddress;
 use crate::opportunity::{Opportunity, OpportunityEvent};
 
-/// An opportunity's identity: which strategy, on which pools or tokens. Ordered, so
+/// An opportunity's identity: which strategy, on which pools, tokens or books. Ordered, so
 /// iteration is deterministic; turned into the wire id only when an event is emitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum OppKey {
@@ -25,6 +25,13 @@ pub(crate) enum OppKey {
     Triangular {
         triangle: usize,
         reverse: bool,
+    },
+    /// A pool against an exchange's book (by its stable index): buying on the pool and
+    /// selling on the exchange (`dex_buys`), or the reverse.
+    CexDex {
+        book: usize,
+        pool: PoolAddress,
+        dex_buys: bool,
     },
 }
 

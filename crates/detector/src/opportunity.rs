@@ -2,12 +2,15 @@
 
 use protocol::{Costs, Leg, OpportunityStatus, OpportunityType, Timestamp, Timing};
 
-/// One swap of an opportunity.
+/// One swap of an opportunity: on a pool, or on a centralized exchange's book.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpportunityLeg {
-    /// The pool's address.
+    /// The pool's address; all zeros for an exchange leg (see `cex_market`).
     pub pool: [u8; 32],
-    /// `raydium`, `orca` or `meteora`.
+    /// `exchange:SYMBOL` (for example `binance:SOLUSDC`) for an exchange leg; `None` for a
+    /// pool. It is the leg's `pool` on the wire.
+    pub cex_market: Option<String>,
+    /// `raydium`, `orca`, `meteora`, or the exchange (`binance`).
     pub dex: String,
     /// Symbol of the token sold.
     pub token_in: String,
@@ -15,8 +18,32 @@ pub struct OpportunityLeg {
     pub token_out: String,
     /// Sold, raw units of `token_in`.
     pub amount_in: u64,
-    /// Bought, raw units of `token_out`.
+    /// Bought, raw units of `token_out`, after every fee the venue charges.
     pub amount_out: u64,
+}
+
+/// The exchange side of a `cex_dex` opportunity, exactly as the book was walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CexTrade {
+    /// The exchange, for example `binance`.
+    pub venue: String,
+    /// The exchange's symbol, for example `SOLUSDC`.
+    pub symbol: String,
+    /// `true` when the base is bought on the exchange (walking the asks), `false` when it is
+    /// sold there (walking the bids).
+    pub buy: bool,
+    /// Base traded on the exchange, whole tokens ×10^8, before the taker fee.
+    pub qty_e8: u64,
+    /// Quote paid or received before the fee: `Σ price_e8 × qty_e8` over the levels walked,
+    /// whole tokens ×10^16.
+    pub notional_e16: u128,
+    /// The taker fee, in the asset received (as the exchange charges it): base ×10^8 on a buy,
+    /// quote ×10^16 on a sell; rounded up.
+    pub taker_fee: u128,
+    /// The transfer/inventory cost charged, raw units of the quote token; rounded up.
+    pub transfer_cost: u64,
+    /// Age of the book at the decision.
+    pub book_age_us: u64,
 }
 
 /// A validated opportunity: exact amounts, and display figures derived from them.
@@ -42,7 +69,8 @@ pub struct Opportunity {
     pub input: u64,
     /// Output of the last leg, raw units.
     pub output: u64,
-    /// `output − input − transaction cost`, raw units of the profit token.
+    /// `output − input − transaction cost` (and, for `cex_dex`, `− transfer cost`), raw
+    /// units of the profit token.
     pub net_profit: i128,
     /// Transaction cost charged, raw units of the profit token.
     pub tx_cost: u64,
@@ -54,13 +82,16 @@ pub struct Opportunity {
     pub recommended_size: f64,
     /// 0 to 100; see the crate documentation.
     pub confidence: u8,
-    /// Costs in whole quote units (display).
+    /// Costs in whole quote units (display). For `cex_dex`, `dex_fees` includes the
+    /// exchange's taker fee; the transfer cost is in [`CexTrade::transfer_cost`].
     pub costs: Costs,
     /// Filled by the detector from the inputs' times: decision time minus the triggering
     /// update's arrival, oldest leg's age, and the legs' slot spread.
     pub timing: Timing,
     /// Its swaps, in order.
     pub legs: Vec<OpportunityLeg>,
+    /// `cex_dex` only: the exchange side.
+    pub cex: Option<CexTrade>,
 }
 
 /// An opportunity's lifecycle event.
@@ -78,7 +109,8 @@ fn short(address: &[u8; 32]) -> String {
 
 impl OpportunityEvent {
     /// The `dexmon.v1` message for this event. `encode_address` turns a pool address into its
-    /// wire form (base58 in the monitor); the detector has no Solana dependency.
+    /// wire form (base58 in the monitor); the detector has no Solana dependency. An exchange
+    /// leg's `pool` is its `exchange:SYMBOL`.
     pub fn to_message(
         &self,
         seq: u64,
@@ -107,7 +139,10 @@ impl OpportunityEvent {
                 .legs
                 .iter()
                 .map(|l| Leg {
-                    pool: encode_address(&l.pool),
+                    pool: l
+                        .cex_market
+                        .clone()
+                        .unwrap_or_else(|| encode_address(&l.pool)),
                     dex: l.dex.clone(),
                     token_in: l.token_in.clone(),
                     token_out: l.token_out.clone(),

@@ -133,6 +133,13 @@ pub(crate) fn optimise(f: &ProfitFn<'_>, max_input: u64, hint: Hint) -> Option<S
     golden(f, (hi / 16).max(1), hi, Some(prev))
 }
 
+/// Maximises `f` over `[lo, hi]` by golden-section search alone, for a profit known to be
+/// unimodal there (and `None` only beyond where it can be quoted); `hi` itself is tried too.
+pub(crate) fn search(f: &ProfitFn<'_>, lo: u64, hi: u64) -> Option<Sized> {
+    let hi = hi.max(lo);
+    golden(f, lo, hi, eval(f, hi))
+}
+
 /// Golden-section search for the best integer input in `[lo, hi]`.
 fn golden(f: &ProfitFn<'_>, lo: u64, hi: u64, seed: Option<Sized>) -> Option<Sized> {
     const PHI: f64 = 0.618_033_988_749_894_9;

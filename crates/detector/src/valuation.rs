@@ -218,6 +218,7 @@ impl Valuation<'_> {
                 .zip(&sized.legs)
                 .map(|(s, leg)| OpportunityLeg {
                     pool: s.pool.address,
+                    cex_market: None,
                     dex: s.pool.dex.clone(),
                     token_in: self.graph.symbol(&s.token_in()),
                     token_out: self.graph.symbol(&s.token_out()),
@@ -225,6 +226,7 @@ impl Valuation<'_> {
                     amount_out: leg.amount_out,
                 })
                 .collect(),
+            cex: None,
         };
         opp.confidence = confidence(self.config, &checks, to_quote(sized.input as f64));
         Evaluation::Valid(Box::new(opp))

@@ -4,7 +4,9 @@
 //! - [`spatial`]: two pools of one pair, buy on the cheaper and sell on the dearer.
 //! - [`triangular`]: a cycle through three pairs.
 //! - [`statistical`]: two pools' spread far from its running mean (a forecast).
+//! - [`cex_dex`]: a pool against a centralized exchange's order book.
 
+pub(crate) mod cex_dex;
 pub(crate) mod spatial;
 pub(crate) mod statistical;
 pub(crate) mod triangular;
