@@ -14,6 +14,7 @@ pub(crate) type HashMap<K, V> = ahash::AHashMap<K, V>;
 /// A pair's tokens, in byte order.
 pub(crate) type PairKey = (Mint, Mint);
 
+#[inline]
 pub(crate) fn pair_key(a: Mint, b: Mint) -> PairKey {
     if a <= b { (a, b) } else { (b, a) }
 }
@@ -80,6 +81,7 @@ pub(crate) struct Triangle {
 
 impl Triangle {
     /// The tokens of a walk, in order.
+    #[inline]
     pub(crate) fn path(&self, reverse: bool) -> [Mint; 3] {
         let walk = self.walks[usize::from(reverse)];
         [walk[0].token_in, walk[1].token_in, walk[2].token_in]
@@ -121,19 +123,23 @@ impl Graph {
         self.tokens.insert(token.mint, token);
     }
 
+    #[inline]
     pub(crate) fn pool(&self, address: &PoolAddress) -> Option<&PoolEntry> {
         self.pools.get(address)
     }
 
+    #[inline]
     pub(crate) fn pair(&self, pair: usize) -> Option<&PairEntry> {
         self.pairs.get(pair)
     }
 
     /// The index of the pair of `a` and `b`, if any pool ever traded it.
+    #[inline]
     pub(crate) fn pair_of(&self, a: Mint, b: Mint) -> Option<usize> {
         self.pair_index.get(&pair_key(a, b)).copied()
     }
 
+    #[inline]
     pub(crate) fn triangle(&self, triangle: usize) -> Option<&Triangle> {
         self.triangles.get(triangle).filter(|t| t.alive)
     }
@@ -149,6 +155,7 @@ impl Graph {
         )
     }
 
+    #[inline]
     pub(crate) fn decimals(&self, mint: &Mint) -> u8 {
         self.mint_decimals
             .get(mint)
@@ -161,6 +168,7 @@ impl Graph {
     }
 
     /// (base, quote) of a pair: the higher-ranked token quotes.
+    #[inline]
     pub(crate) fn orient(&self, (x, y): PairKey) -> (Mint, Mint) {
         if self.rank(&x) > self.rank(&y) {
             (y, x)

@@ -59,6 +59,7 @@ pub(crate) struct Lifecycle {
 }
 
 impl Lifecycle {
+    #[inline]
     pub(crate) fn get(&self, key: &OppKey) -> Option<&OpenOpportunity> {
         self.open.get(key)
     }
@@ -72,6 +73,7 @@ impl Lifecycle {
     }
 
     /// Counts a refusal that closes nothing (a bad input rather than a candidate).
+    #[inline]
     pub(crate) fn count(&mut self, reason: RejectReason) {
         *self.rejections.entry(reason).or_default() += 1;
     }
@@ -127,6 +129,7 @@ impl Lifecycle {
     }
 
     /// Closes one opportunity, if open.
+    #[inline]
     pub(crate) fn close(&mut self, key: &OppKey) -> Option<OpportunityEvent> {
         self.open.remove(key).map(|open| OpportunityEvent {
             status: OpportunityStatus::Close,

@@ -28,6 +28,7 @@ pub(crate) struct Side<'a> {
 }
 
 impl<'a> Side<'a> {
+    #[inline]
     pub(crate) fn new(entry: &'a PoolEntry, token_in: Mint) -> Self {
         let direction = if entry.update.token_a == token_in {
             Direction::AToB
@@ -46,11 +47,13 @@ impl<'a> Side<'a> {
     }
 
     /// Marginal out-per-in after the lowest fee, raw units (screening only).
+    #[inline]
     pub(crate) fn rate(&self) -> f64 {
         self.rate
     }
 
     /// The exact quote of `amount` in, when it fills completely.
+    #[inline]
     pub(crate) fn quote(&self, amount: u64) -> Option<SwapQuote> {
         self.pool
             .snapshot
@@ -73,6 +76,7 @@ impl<'a> Side<'a> {
         ))
     }
 
+    #[inline]
     pub(crate) fn token_in(&self) -> Mint {
         match self.direction {
             Direction::AToB => self.pool.token_a,
@@ -80,6 +84,7 @@ impl<'a> Side<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn token_out(&self) -> Mint {
         match self.direction {
             Direction::AToB => self.pool.token_b,
@@ -170,6 +175,7 @@ pub(crate) fn size_through(sides: &[Side<'_>], hint: Hint) -> Option<Sized> {
 }
 
 /// When `trigger`'s update arrived, or `now_us` when it is not a pool the graph holds.
+#[inline]
 pub(crate) fn arrival(graph: &Graph, trigger: &[u8; 32], now_us: u64) -> u64 {
     graph
         .pool(trigger)

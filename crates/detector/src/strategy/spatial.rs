@@ -18,6 +18,7 @@ pub(crate) struct Route {
 }
 
 /// The best size through `route`, screened first with marginal rates.
+#[inline]
 pub(crate) fn candidate(
     graph: &Graph,
     route: Route,
@@ -26,10 +27,12 @@ pub(crate) fn candidate(
     let (Some(b), Some(s)) = (graph.pool(&route.buy), graph.pool(&route.sell)) else {
         return Err(RejectReason::Unquotable);
     };
-    let sides = vec![Side::new(b, route.quote), Side::new(s, route.base)];
-    if sides[0].rate() * sides[1].rate() <= 1.0 {
+    let (buy, sell) = (Side::new(b, route.quote), Side::new(s, route.base));
+    // Screen before allocating anything: most pairs of pools are not crossed.
+    if buy.rate() * sell.rate() <= 1.0 {
         return Err(RejectReason::BelowMinProfit);
     }
+    let sides = vec![buy, sell];
     let sized = size_through(&sides, hint(&sides)).ok_or(RejectReason::Unquotable)?;
     Ok(Candidate {
         kind: OpportunityType::Spatial,

@@ -28,6 +28,7 @@ pub(crate) struct Pools {
 
 /// Adds the pools' current spread to their statistics and, when it is wide enough, the
 /// trade that bets on its reversion.
+#[inline]
 pub(crate) fn candidate<'a>(
     graph: &'a Graph,
     config: &DetectorConfig,

@@ -8,6 +8,7 @@ use crate::error::RejectReason;
 use crate::graph::Graph;
 
 /// The best size around `triangle`, forwards or backwards, through each edge's best pool.
+#[inline]
 pub(crate) fn candidate(
     graph: &Graph,
     triangle: usize,
