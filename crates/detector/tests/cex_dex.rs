@@ -455,14 +455,26 @@ fn run(case: &Case, real: &[PoolUpdate]) -> Result<(u32, u32), TestCaseError> {
         asks,
         received_at_us: now - case.book_age_ms * 1_000,
     };
-    let mut events = Vec::new();
-    if case.book_first {
-        events.extend(d.apply_cex(book.clone(), now));
-        events.extend(d.apply(pool.clone(), now));
-    } else {
-        events.extend(d.apply(pool.clone(), now));
-        events.extend(d.apply_cex(book.clone(), now));
+    let feed = |d: &mut Detector| {
+        let mut events = Vec::new();
+        if case.book_first {
+            events.extend(d.apply_cex(book.clone(), now));
+            events.extend(d.apply(pool.clone(), now));
+        } else {
+            events.extend(d.apply(pool.clone(), now));
+            events.extend(d.apply_cex(book.clone(), now));
+        }
+        events
+    };
+    let events = feed(&mut d);
+    // Deterministic: a second detector fed the same inputs says the same.
+    let mut again = detector(cex);
+    if let Some(s) = &sol_usdc
+        && s.address != pool.address
+    {
+        again.apply(s.clone(), T);
     }
+    prop_assert_eq!(&feed(&mut again), &events);
     let mut seen = (0, 0);
     for e in &events {
         if e.opportunity.kind != OpportunityType::CexDex || e.status == OpportunityStatus::Close {
