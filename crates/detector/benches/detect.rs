@@ -7,12 +7,17 @@
 //! fees, so most updates open nothing, as in a real market; one update in fifty moves a pool
 //! by 1–2%, which opens opportunities. Besides criterion's mean, the bench prints the median
 //! and p99 of single updates, measured one by one.
+//!
+//! `detector/apply_cex_book`: the same market, and a stream of exchange books of 20 levels
+//! each side for the pair of tokens 0 and 1 (two pools), around the pools' price with noise;
+//! one book in fifty is 1–2% off, which opens `cex_dex` opportunities. Timed from
+//! `apply_cex` to the returned decisions (criterion's figure includes cloning the book).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use detector::{Detector, DetectorConfig, PoolUpdate, TokenInfo};
+use detector::{CexBook, CexLevel, Detector, DetectorConfig, PoolUpdate, TokenInfo};
 use market::PoolModel;
 use pricing::{AmmV4Params, AmmV4Pool, Vault};
 
@@ -77,7 +82,8 @@ fn market() -> (Detector, Vec<(usize, usize)>, Vec<f64>) {
             ..DetectorConfig::default()
         },
         mint(0),
-    );
+    )
+    .expect("valid config");
     let prices: Vec<f64> = (0..200)
         .map(|i| {
             if i == 0 {
@@ -195,5 +201,71 @@ fn bench(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, bench);
+/// Books for the pair of tokens 0 and 1 (price 180), 20 levels each side.
+fn books(count: usize) -> Vec<CexBook> {
+    let mut rng = Rng(13);
+    (0..count)
+        .map(|i| {
+            let skew = if i % 50 == 0 {
+                let off = 0.01 + rng.unit() * 0.01;
+                if i % 100 == 0 { 1.0 + off } else { 1.0 - off }
+            } else {
+                1.0 + (rng.unit() - 0.5) * 0.001
+            };
+            let mid = 180.0 * skew;
+            let level = |k: usize, sign: f64, rng: &mut Rng| CexLevel {
+                price_e8: (mid * (1.0 + sign * (0.0001 + 0.0002 * k as f64)) * 1e8) as u64,
+                qty_e8: (1 + rng.next() % 200) * 100_000_000,
+            };
+            CexBook {
+                venue: "binance".into(),
+                symbol: "T0T1".into(),
+                base_mint: mint(0),
+                quote_mint: mint(1),
+                bids: (0..20).map(|k| level(k, -1.0, &mut rng)).collect(),
+                asks: (0..20).map(|k| level(k, 1.0, &mut rng)).collect(),
+                received_at_us: 2 + i as u64,
+            }
+        })
+        .collect()
+}
+
+fn bench_cex(c: &mut Criterion) {
+    let (mut detector, _, _) = market();
+    let sample = books(20_000);
+    let mut times: Vec<Duration> = Vec::with_capacity(sample.len());
+    let mut events = 0usize;
+    for book in sample {
+        let now = book.received_at_us;
+        let start = Instant::now();
+        let out = detector.apply_cex(book, now);
+        times.push(start.elapsed());
+        events += out.len();
+    }
+    times.sort_unstable();
+    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+    eprintln!(
+        "single book: p50 {:?}, p90 {:?}, p99 {:?}, max {:?} over {} books ({} events)",
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        times[times.len() - 1],
+        times.len(),
+        events
+    );
+
+    let stream = books(10_000);
+    let mut i = 0usize;
+    c.bench_function("detector/apply_cex_book", |b| {
+        b.iter(|| {
+            let mut book = stream[i % stream.len()].clone();
+            i += 1;
+            book.received_at_us += (i / stream.len()) as u64 * 1_000_000;
+            let now = book.received_at_us;
+            black_box(detector.apply_cex(book, now))
+        })
+    });
+}
+
+criterion_group!(benches, bench, bench_cex);
 criterion_main!(benches);

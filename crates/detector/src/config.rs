@@ -37,9 +37,34 @@ impl Default for CostModel {
     }
 }
 
+/// The `cex_dex` strategy's costs and limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CexConfig {
+    /// The exchange's taker fee, in basis points, charged in the asset received (Binance's
+    /// rule without BNB discounts): 10 = 0.1%, Binance's base spot rate.
+    pub taker_fee_bps: u32,
+    /// Transfer/inventory cost per trade, in basis points of the trade's quote input,
+    /// rounded up to a raw unit: the price of keeping (and rebalancing) inventory on both
+    /// venues. 0 assumes pre-funded inventory at no cost.
+    pub transfer_cost_bps: u32,
+    /// A book older than this at the decision is not traded against.
+    pub max_book_age_ms: u64,
+}
+
+impl Default for CexConfig {
+    fn default() -> Self {
+        Self {
+            taker_fee_bps: 10,
+            transfer_cost_bps: 0,
+            max_book_age_ms: 1_000,
+        }
+    }
+}
+
 /// Everything the detector can be told.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DetectorConfig {
+    /// Transaction costs.
     pub costs: CostModel,
     /// Minimum net profit as a share of the input, in basis points.
     pub min_profit_bps: u32,
@@ -61,11 +86,14 @@ pub struct DetectorConfig {
     pub stat_half_life_us: u64,
     /// Statistical: |z| at which a spread signals.
     pub stat_z_threshold: f64,
-    /// Statistical: samples and time before any signal (warm-up).
+    /// Statistical: samples before any signal (warm-up).
     pub stat_warmup_samples: u32,
+    /// Statistical: time before any signal (warm-up), in microseconds.
     pub stat_warmup_us: u64,
     /// Statistical: the input size traded on a signal, in whole units of the quote token.
     pub stat_trade_size_quote: f64,
+    /// CEX–DEX: the exchange's fees, transfer cost and book age limit.
+    pub cex: CexConfig,
 }
 
 impl Default for DetectorConfig {
@@ -84,6 +112,7 @@ impl Default for DetectorConfig {
             stat_warmup_samples: 50,
             stat_warmup_us: 30_000_000,
             stat_trade_size_quote: 100.0,
+            cex: CexConfig::default(),
         }
     }
 }
@@ -112,10 +141,11 @@ impl DetectorConfig {
             "a finite, non-negative number",
         )?;
         check(
-            self.max_data_age_us > 0,
-            "max_data_age_us",
-            "must be positive",
+            self.max_slot_delta < u64::MAX,
+            "max_slot_delta",
+            "below u64::MAX",
         )?;
+        check(self.max_data_age_us > 0, "max_data_age_us", "positive")?;
         check(
             (0.0..=1.0).contains(&self.update_hysteresis),
             "update_hysteresis",
@@ -126,11 +156,7 @@ impl DetectorConfig {
             "close_ratio",
             "between 0 and 1",
         )?;
-        check(
-            self.stat_half_life_us > 0,
-            "stat_half_life_us",
-            "must be positive",
-        )?;
+        check(self.stat_half_life_us > 0, "stat_half_life_us", "positive")?;
         check(
             self.stat_z_threshold.is_finite() && self.stat_z_threshold > 0.0,
             "stat_z_threshold",
@@ -145,6 +171,21 @@ impl DetectorConfig {
             self.costs.compute_units_per_leg <= 1_400_000,
             "costs.compute_units_per_leg",
             "at most 1,400,000 (a transaction's limit)",
+        )?;
+        check(
+            self.cex.taker_fee_bps < 10_000,
+            "cex.taker_fee_bps",
+            "below 10,000",
+        )?;
+        check(
+            self.cex.transfer_cost_bps < 10_000,
+            "cex.transfer_cost_bps",
+            "below 10,000",
+        )?;
+        check(
+            self.cex.max_book_age_ms > 0 && self.cex.max_book_age_ms <= u64::MAX / 1_000,
+            "cex.max_book_age_ms",
+            "positive and at most u64::MAX / 1,000",
         )?;
         Ok(self)
     }
@@ -171,6 +212,47 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(err.field, "stat_z_threshold");
+        for (config, field) in [
+            (
+                DetectorConfig {
+                    max_slot_delta: u64::MAX,
+                    ..DetectorConfig::default()
+                },
+                "max_slot_delta",
+            ),
+            (
+                DetectorConfig {
+                    cex: CexConfig {
+                        taker_fee_bps: 10_000,
+                        ..CexConfig::default()
+                    },
+                    ..DetectorConfig::default()
+                },
+                "cex.taker_fee_bps",
+            ),
+            (
+                DetectorConfig {
+                    cex: CexConfig {
+                        transfer_cost_bps: 20_000,
+                        ..CexConfig::default()
+                    },
+                    ..DetectorConfig::default()
+                },
+                "cex.transfer_cost_bps",
+            ),
+            (
+                DetectorConfig {
+                    cex: CexConfig {
+                        max_book_age_ms: 0,
+                        ..CexConfig::default()
+                    },
+                    ..DetectorConfig::default()
+                },
+                "cex.max_book_age_ms",
+            ),
+        ] {
+            assert_eq!(config.validate().unwrap_err().field, field);
+        }
     }
 
     #[test]

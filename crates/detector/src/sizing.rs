@@ -5,20 +5,32 @@
 //! the starting point; otherwise a golden-section search over integer inputs brackets it. In
 //! both cases the reported size and amounts are the exact integer quotes at the chosen input.
 
-/// Exact profit at an input: `None` when a leg cannot be quoted or fills only partly.
-/// (amount in, amount out, fee in the leg's input token).
-pub(crate) type LegFill = (u64, u64, u64);
+/// One leg's fill at a size: raw units of the leg's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Leg {
+    pub(crate) amount_in: u64,
+    pub(crate) amount_out: u64,
+    /// Fees charged, in the leg's input token.
+    pub(crate) fee: u64,
+}
+
 /// Profit and each leg's fill at one input.
-pub(crate) type Outcome = (i128, Vec<LegFill>);
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) profit: i128,
+    pub(crate) legs: Vec<Leg>,
+}
+
+/// Exact profit at an input: `None` when a leg cannot be quoted or fills only partly.
 pub(crate) type ProfitFn<'a> = dyn Fn(u64) -> Option<Outcome> + 'a;
 
 /// The best input found and its exact outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Sized {
-    pub input: u64,
-    pub profit: i128,
-    /// (amount in, amount out, fee in the leg's input token) of each leg.
-    pub legs: Vec<LegFill>,
+    pub(crate) input: u64,
+    pub(crate) profit: i128,
+    /// Each leg's fill.
+    pub(crate) legs: Vec<Leg>,
 }
 
 fn better(a: Option<Sized>, b: Option<Sized>) -> Option<Sized> {
@@ -36,7 +48,7 @@ fn better(a: Option<Sized>, b: Option<Sized>) -> Option<Sized> {
 
 fn eval(f: &ProfitFn<'_>, input: u64) -> Option<Sized> {
     let input = input.max(1);
-    f(input).map(|(profit, legs)| Sized {
+    f(input).map(|Outcome { profit, legs }| Sized {
         input,
         profit,
         legs,
@@ -121,6 +133,13 @@ pub(crate) fn optimise(f: &ProfitFn<'_>, max_input: u64, hint: Hint) -> Option<S
     golden(f, (hi / 16).max(1), hi, Some(prev))
 }
 
+/// Maximises `f` over `[lo, hi]` by golden-section search alone, for a profit known to be
+/// unimodal there (and `None` only beyond where it can be quoted); `hi` itself is tried too.
+pub(crate) fn search(f: &ProfitFn<'_>, lo: u64, hi: u64) -> Option<Sized> {
+    let hi = hi.max(lo);
+    golden(f, lo, hi, eval(f, hi))
+}
+
 /// Golden-section search for the best integer input in `[lo, hi]`.
 fn golden(f: &ProfitFn<'_>, lo: u64, hi: u64, seed: Option<Sized>) -> Option<Sized> {
     const PHI: f64 = 0.618_033_988_749_894_9;
@@ -158,7 +177,10 @@ mod tests {
         // profit(x) = 1000·x − x², maximum at 500.
         let f = |x: u64| -> Option<Outcome> {
             let x = i128::from(x);
-            Some((1000 * x - x * x, vec![]))
+            Some(Outcome {
+                profit: 1000 * x - x * x,
+                legs: vec![],
+            })
         };
         let s = optimise(&f, 1_000_000, Hint::None).unwrap();
         assert_eq!(s.input, 500);

@@ -60,7 +60,7 @@ fn detector() -> Detector {
     }
     .validate()
     .unwrap();
-    let mut d = Detector::new(config, SOL);
+    let mut d = Detector::new(config, SOL).unwrap();
     for t in tokens() {
         d.register_token(t);
     }
@@ -446,7 +446,7 @@ fn the_statistical_strategy_waits_for_warm_up_then_signals_a_wide_spread() {
         min_profit_lamports: 1_000,
         ..DetectorConfig::default()
     };
-    let mut d = Detector::new(config.validate().unwrap(), SOL);
+    let mut d = Detector::new(config.validate().unwrap(), SOL).unwrap();
     for t in tokens() {
         d.register_token(t);
     }
