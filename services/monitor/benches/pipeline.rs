@@ -20,7 +20,8 @@ fn prepared(steps: usize) -> (Pipeline, Vec<Vec<AccountUpdate>>) {
         PriceConfig::default(),
         monitor::tokens::TokenRegistry::default(),
         hub,
-    );
+    )
+    .expect("the default detector configuration is valid");
     pipeline.process(market.snapshot(), Some(market.slot()));
     // Warm the detector's statistics past their warm-up.
     for _ in 0..2_000 {

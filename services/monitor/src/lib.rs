@@ -78,6 +78,8 @@ pub struct Settings {
     pub prices: pipeline::PriceConfig,
     /// Binance reference prices (`[cex.binance]`), when configured.
     pub binance: Option<cex::BinanceSettings>,
+    /// The exchange's fee, transfer cost and book age limit for `cex_dex` (`[cex]`).
+    pub cex_costs: detector::CexConfig,
     /// Load tests only: benchmark `log` messages per second (0 = off), their size, and the
     /// delay before publishing starts.
     pub bench_publish: (u32, usize, Duration),
@@ -132,6 +134,7 @@ impl Default for Settings {
             config_path: None,
             metadata_cache: None,
             binance: None,
+            cex_costs: detector::CexConfig::default(),
         }
     }
 }
@@ -310,6 +313,7 @@ impl Settings {
             live,
             prices,
             binance: cex::config::binance_settings(&file.cex)?,
+            cex_costs: cex::config::cex_costs(&file.cex)?,
             bench_publish: (
                 cli.bench_publish_rate,
                 cli.bench_payload,
@@ -499,10 +503,13 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
                 "source: built-in market simulator"
             );
             let status = Arc::new(source::SourceStatus::new("simulator"));
+            // The simulator's own exchange books stand in only while no real exchange is
+            // followed: two sources of `binance:SOLUSDC` would fight.
+            let books = settings.binance.is_none().then(|| cex_inbox.clone());
             let task = tokio::spawn(source::simulator::run(
                 sim,
                 queue.clone(),
-                cex_inbox.clone(),
+                books,
                 stop_rx.clone(),
             ));
             (status, task)
@@ -639,12 +646,17 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     };
 
     // Pipeline.
+    let detector_config = detector::DetectorConfig {
+        cex: settings.cex_costs,
+        ..detector::DetectorConfig::default()
+    };
     let mut pipeline = pipeline::Pipeline::new(
-        detector::DetectorConfig::default(),
+        detector_config,
         settings.prices,
         settings.tokens.clone(),
         hub.clone(),
-    );
+    )
+    .map_err(|e| MonitorError::Config(format!("detector: {e}")))?;
     let pipeline_stats = pipeline.stats.clone();
     let pipeline_queue = queue.clone();
     let pipeline_books = cex_inbox.clone();

@@ -276,3 +276,89 @@ async fn a_dropped_connection_comes_back_with_backoff() {
         "the server dropped it"
     );
 }
+
+/// A partial-depth frame of the documented shape for SOLUSDC: twenty levels a side from
+/// `bid` down and `ask` up, one cent apart, 50 SOL each.
+fn sol_depth(update_id: u64, bid: f64, ask: f64) -> String {
+    let cents = |p: f64| (p * 100.0).round() as u64;
+    let level = |c: u64| format!(r#"["{}.{:02}","50.00000000"]"#, c / 100, c % 100);
+    let bids: Vec<String> = (0..20).map(|i| level(cents(bid) - i)).collect();
+    let asks: Vec<String> = (0..20).map(|i| level(cents(ask) + i)).collect();
+    format!(
+        r#"{{"stream":"solusdc@depth20@100ms","data":{{"lastUpdateId":{update_id},"bids":[{}],"asks":[{}]}}}}"#,
+        bids.join(","),
+        asks.join(",")
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_away_from_the_pools_opens_a_cex_dex_opportunity_and_closing_it_closes_it() {
+    let binance = BinanceStandIn::start(Vec::new()).await;
+    let mut s = settings(&binance.endpoint(), |b| {
+        b.symbols = BTreeMap::from([("SOLUSDC".to_owned(), "SOL/USDC".to_owned())]);
+    });
+    // The simulator's pools, the stand-in's book.
+    s.simulator.updates_per_second = 500;
+    let server = start(s).await;
+    let mut ws = support::ws_client::connect(&server).await;
+    let pool_price = loop {
+        let sol_usdc: Vec<_> = server
+            .hub
+            .prices()
+            .into_iter()
+            .filter(|p| p.pair == "SOL/USDC" && p.pool_type != "cex_book")
+            .collect();
+        if sol_usdc.len() >= 3 {
+            break sol_usdc.iter().map(|p| p.price).sum::<f64>() / sol_usdc.len() as f64;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Bids 3% above every pool: buy SOL on a pool, sell it into the book.
+    binance.send(Command::Text(sol_depth(
+        1,
+        pool_price * 1.03,
+        pool_price * 1.031,
+    )));
+    let opened = support::ws_client::until(&mut ws, "a cex_dex open", |m| {
+        matches!(m, protocol::ServerMessage::Opportunity(o)
+            if o.opportunity_type == protocol::OpportunityType::CexDex
+                && o.status == protocol::OpportunityStatus::Open)
+    })
+    .await;
+    let protocol::ServerMessage::Opportunity(o) = opened else {
+        unreachable!()
+    };
+    assert_eq!(o.pair, "SOL/USDC");
+    assert_eq!(o.sell_dex, "binance", "{o:?}");
+    assert!(o.net_profit_percent > 0.0);
+    let book_leg = o
+        .legs
+        .iter()
+        .find(|l| l.dex == "binance")
+        .expect("a book leg");
+    assert_eq!(book_leg.pool, "binance:SOLUSDC");
+    assert_eq!(
+        (book_leg.token_in.as_str(), book_leg.token_out.as_str()),
+        ("SOL", "USDC")
+    );
+    let pool_leg = o
+        .legs
+        .iter()
+        .find(|l| l.dex != "binance")
+        .expect("a pool leg");
+    assert_eq!(
+        pool_leg.amount_out, book_leg.amount_in,
+        "the SOL bought is the SOL sold"
+    );
+    // The book comes back to the pools: the opportunity closes.
+    binance.send(Command::Text(sol_depth(
+        2,
+        pool_price * 0.9995,
+        pool_price * 1.0005,
+    )));
+    support::ws_client::until(&mut ws, "its close", |m| {
+        matches!(m, protocol::ServerMessage::Opportunity(c)
+            if c.id == o.id && c.status == protocol::OpportunityStatus::Close)
+    })
+    .await;
+}

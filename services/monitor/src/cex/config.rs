@@ -12,7 +12,35 @@ use crate::config::{BackoffSection, ConfigError, positive_secs};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CexSection {
+    /// The exchange's taker fee, basis points (default 10, Binance's base spot rate).
+    pub taker_fee_bps: Option<u32>,
+    /// Transfer and inventory cost per trade, basis points of its quote input (default 0).
+    pub transfer_cost_bps: Option<u32>,
+    /// A book older than this is not traded against (default 1000).
+    pub max_book_age_ms: Option<u64>,
     pub binance: Option<BinanceSection>,
+}
+
+/// The `cex_dex` strategy's costs and limits from `[cex]`; the detector validates them.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the key the detector refuses.
+pub fn cex_costs(section: &CexSection) -> Result<detector::CexConfig, ConfigError> {
+    let defaults = detector::CexConfig::default();
+    let costs = detector::CexConfig {
+        taker_fee_bps: section.taker_fee_bps.unwrap_or(defaults.taker_fee_bps),
+        transfer_cost_bps: section
+            .transfer_cost_bps
+            .unwrap_or(defaults.transfer_cost_bps),
+        max_book_age_ms: section.max_book_age_ms.unwrap_or(defaults.max_book_age_ms),
+    };
+    detector::DetectorConfig {
+        cex: costs,
+        ..detector::DetectorConfig::default()
+    }
+    .validate()
+    .map_err(|e| ConfigError::invalid("cex", e.to_string()))?;
+    Ok(costs)
 }
 
 /// `[cex.binance]`.

@@ -141,6 +141,7 @@ impl Connection {
             match self.serve(live).await {
                 End::Stop => return,
                 End::Lost(reason) => {
+                    self.withdraw_books();
                     backoff.connected_for(opened.elapsed());
                     let delay = backoff.next_delay(&mut rng);
                     tracing::warn!(%reason, ?delay, "binance: connection lost; reconnecting");
@@ -324,6 +325,18 @@ impl Connection {
             return;
         };
         if book.apply(event, now_us) {
+            self.inbox.put(book.clone());
+        }
+    }
+
+    /// The connection is gone: what the books showed is no longer known. Each is handed on
+    /// empty, so its price is withdrawn and its opportunities close; the next connection
+    /// fills them again.
+    fn withdraw_books(&mut self) {
+        let now_us = monotonic_us();
+        for book in self.books.values_mut() {
+            *book = Book::new(book.venue, book.symbol.clone(), book.pair.clone());
+            book.received_at_us = now_us;
             self.inbox.put(book.clone());
         }
     }

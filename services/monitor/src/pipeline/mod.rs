@@ -173,6 +173,8 @@ pub struct Pipeline {
     last_price: HashMap<Pubkey, LastPrice>,
     /// The last published price of each exchange book, by book id.
     last_cex_price: HashMap<String, LastPrice>,
+    /// Exchange books whose pair could not be mapped to mints, logged once each.
+    logged_books: BTreeSet<String>,
     hub: Arc<Hub>,
     pub stats: Arc<PipelineStats>,
     /// Decode-failure logs are rate-limited per account.
@@ -197,12 +199,12 @@ impl Pipeline {
         prices: PriceConfig,
         tokens: TokenRegistry,
         hub: Arc<Hub>,
-    ) -> Self {
-        let mut detector = Detector::new(detector_config, SOL.to_bytes());
+    ) -> Result<Self, detector::ConfigError> {
+        let mut detector = Detector::new(detector_config, SOL.to_bytes())?;
         for token in tokens.all() {
             detector.register_token(token);
         }
-        Self {
+        Ok(Self {
             market: Market::default(),
             freshness: HashMap::new(),
             detector,
@@ -215,7 +217,8 @@ impl Pipeline {
             logged_failures: BTreeSet::new(),
             clock: BatchClock::wall(),
             removed: BTreeSet::new(),
-        }
+            logged_books: BTreeSet::new(),
+        })
     }
 
     /// Processes one batch now: see [`Pipeline::process_at`].
@@ -410,7 +413,7 @@ impl Pipeline {
         self.publish_events(events);
     }
 
-    fn publish_events(&mut self, events: Vec<detector::OpportunityEvent>) {
+    pub(crate) fn publish_events(&mut self, events: Vec<detector::OpportunityEvent>) {
         for event in events {
             let message = event.to_message(0, Timestamp::default(), |a| {
                 Pubkey::new_from_array(*a).to_string()

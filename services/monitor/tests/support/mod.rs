@@ -27,4 +27,5 @@ pub fn pipeline(hub: std::sync::Arc<monitor::hub::Hub>) -> monitor::pipeline::Pi
         monitor::tokens::TokenRegistry::default(),
         hub,
     )
+    .expect("the default detector configuration is valid")
 }
