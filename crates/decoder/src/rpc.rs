@@ -76,9 +76,25 @@ pub struct MultipleAccounts {
 }
 
 #[derive(Deserialize)]
-struct Envelope {
-    result: Option<ResultBody>,
+struct Envelope<T> {
+    result: Option<T>,
     error: Option<RpcErrorBody>,
+}
+
+impl<T> Envelope<T> {
+    /// The `result`, or the RPC `error` it carries instead.
+    fn into_result(self) -> Result<T, RpcDecodeError> {
+        if let Some(error) = self.error {
+            return Err(RpcDecodeError::Rpc {
+                code: error.code,
+                message: error.message,
+            });
+        }
+        self.result.ok_or(RpcDecodeError::Rpc {
+            code: 0,
+            message: "response has neither result nor error".to_owned(),
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -158,17 +174,8 @@ impl WireAccount {
 /// Invalid JSON, an RPC `error` object, or any account that fails
 /// [`WireAccount::into_account`].
 pub fn parse_get_multiple_accounts(json: &[u8]) -> Result<MultipleAccounts, RpcDecodeError> {
-    let envelope: Envelope = serde_json::from_slice(json)?;
-    if let Some(error) = envelope.error {
-        return Err(RpcDecodeError::Rpc {
-            code: error.code,
-            message: error.message,
-        });
-    }
-    let body = envelope.result.ok_or(RpcDecodeError::Rpc {
-        code: 0,
-        message: "response has neither result nor error".to_owned(),
-    })?;
+    let envelope: Envelope<ResultBody> = serde_json::from_slice(json)?;
+    let body = envelope.into_result()?;
     let accounts = body
         .value
         .into_iter()
@@ -202,12 +209,6 @@ pub struct ProgramAccounts {
 }
 
 #[derive(Deserialize)]
-struct ProgramEnvelope {
-    result: Option<ProgramBody>,
-    error: Option<RpcErrorBody>,
-}
-
-#[derive(Deserialize)]
 struct ProgramBody {
     context: Context,
     value: Vec<WireKeyed>,
@@ -226,17 +227,8 @@ struct WireKeyed {
 /// Invalid JSON, an RPC `error` object, an invalid address, or any account that fails
 /// [`WireAccount::into_account`].
 pub fn parse_get_program_accounts(json: &[u8]) -> Result<ProgramAccounts, RpcDecodeError> {
-    let envelope: ProgramEnvelope = serde_json::from_slice(json)?;
-    if let Some(error) = envelope.error {
-        return Err(RpcDecodeError::Rpc {
-            code: error.code,
-            message: error.message,
-        });
-    }
-    let body = envelope.result.ok_or(RpcDecodeError::Rpc {
-        code: 0,
-        message: "response has neither result nor error".to_owned(),
-    })?;
+    let envelope: Envelope<ProgramBody> = serde_json::from_slice(json)?;
+    let body = envelope.into_result()?;
     let accounts = body
         .value
         .into_iter()

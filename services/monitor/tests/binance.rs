@@ -103,12 +103,7 @@ async fn the_documented_frames_become_exact_cex_prices() {
             h.sources
         );
     }
-    let metrics = reqwest::get(format!("http://{}/metrics", server.addr))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = support::live::metrics(&server).await;
     assert!(
         metrics.contains("dexmon_cex_frames_total{venue=\"binance\"} 3"),
         "{metrics}"

@@ -427,12 +427,7 @@ async fn rediscovery_adds_a_new_pool_and_drops_a_dead_one() {
     stub.set(orca.clone());
     assert_eq!(price_of(&mut client, ORCA_SOL_USDC, 15).await, "SOL/USDC");
     assert!(server.pools.followed().contains(&orca.pubkey));
-    let metrics = reqwest::get(format!("http://{}/metrics", server.addr))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = support::live::metrics(&server).await;
     assert!(
         metrics.contains("dexmon_pool_changes_total{change=\"added\",origin=\"discovery\"}"),
         "each change is counted"

@@ -165,17 +165,7 @@ impl Connection {
     }
 
     async fn connect(&self) -> Result<Live, String> {
-        let handshake = tokio_tungstenite::connect_async(self.url.as_str());
-        let (ws, _) = tokio::time::timeout(self.settings.connect_timeout, handshake)
-            .await
-            .map_err(|_| format!("no handshake within {:?}", self.settings.connect_timeout))?
-            .map_err(|e| e.to_string())?;
-        let now = Instant::now();
-        Ok(Live {
-            ws,
-            opened: now,
-            last_frame: now,
-        })
+        self.dial().await
     }
 
     /// Reads the active connection, replacing it when its time is up or the server says it
@@ -259,6 +249,7 @@ impl Connection {
         }
     }
 
+    /// Opens a connection, handshake within the timeout.
     fn dial(&self) -> Dial {
         let url = self.url.clone();
         let timeout = self.settings.connect_timeout;

@@ -38,20 +38,8 @@ impl AlertError {
     }
 }
 
-/// An alert that fired; the connection turns it into `alert_triggered`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fired {
-    pub alert_id: String,
-    pub alert: Alert,
-    pub value: f64,
-    pub channel: Channel,
-    pub seq: u64,
-    pub pair: String,
-    pub pool: Option<String>,
-    pub dex: Option<String>,
-    pub opportunity_id: Option<String>,
-    pub direction: Option<CrossDirection>,
-}
+/// An alert that fired: the `alert_triggered` message, stamped when the connection sends it.
+pub type Fired = protocol::AlertTriggered;
 
 /// The price state of one pool, as the alerts see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -410,6 +398,7 @@ fn judge_prices(
         _ => return None,
     };
     Some(Fired {
+        timestamp: protocol::Timestamp::default(),
         alert_id: alert_id.to_owned(),
         alert: registered.alert.clone(),
         value,
@@ -510,6 +499,7 @@ fn judge_opportunity(
     }
     fired.insert(opportunity.id.clone());
     Some(Fired {
+        timestamp: protocol::Timestamp::default(),
         alert_id: alert_id.to_owned(),
         alert: registered.alert.clone(),
         value,

@@ -587,21 +587,10 @@ impl Connection {
         self.reply(ServerMessage::Error(error(id, code, &err.to_string())));
     }
 
-    fn triggered(&mut self, fired: Fired) {
+    fn triggered(&mut self, mut fired: Fired) {
         metrics::counter!("dexmon_ws_alerts_triggered_total").increment(1);
-        self.reply(ServerMessage::AlertTriggered(protocol::AlertTriggered {
-            timestamp: now(),
-            alert_id: fired.alert_id,
-            alert: fired.alert,
-            value: fired.value,
-            channel: fired.channel,
-            seq: fired.seq,
-            pair: fired.pair,
-            pool: fired.pool,
-            dex: fired.dex,
-            opportunity_id: fired.opportunity_id,
-            direction: fired.direction,
-        }));
+        fired.timestamp = now();
+        self.reply(ServerMessage::AlertTriggered(fired));
     }
 
     /// Queues a snapshot of `channel`; live messages it covers are dropped.

@@ -78,6 +78,16 @@ pub async fn eventually(what: &str, secs: u64, mut check: impl FnMut() -> bool) 
     }
 }
 
+/// `/metrics` as text.
+pub async fn metrics(server: &Running) -> String {
+    reqwest::get(format!("http://{}/metrics", server.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub async fn prices(server: &Running) -> Vec<serde_json::Value> {
     reqwest::get(format!("http://{}/api/prices", server.addr))
         .await
