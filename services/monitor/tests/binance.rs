@@ -355,8 +355,7 @@ async fn a_book_away_from_the_pools_opens_a_cex_dex_opportunity_and_closing_it_c
     // The SOL bought is the SOL sold, but for what is below the exchange's 10^-8 step
     // (SOL has nine decimals): at most 9 lamports stay in inventory.
     assert!(
-        book_leg.amount_in <= pool_leg.amount_out
-            && pool_leg.amount_out - book_leg.amount_in < 10,
+        book_leg.amount_in <= pool_leg.amount_out && pool_leg.amount_out - book_leg.amount_in < 10,
         "bought {} sold {}",
         pool_leg.amount_out,
         book_leg.amount_in
