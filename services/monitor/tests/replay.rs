@@ -21,7 +21,18 @@ async fn record_session(name: &str) -> PathBuf {
     let running = monitor::start(settings).await.unwrap();
     let hub = running.hub.clone();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while hub.seq(Channel::Opportunities) < 3 {
+    // Recordings hold account updates, not exchange books: only the opportunities between
+    // pools can come back in a replay, so only those count.
+    let between_pools = || {
+        hub.recent(Channel::Opportunities, usize::MAX)
+            .iter()
+            .filter(|p| {
+                !matches!(p.message.message(), protocol::ServerMessage::Opportunity(o)
+                    if o.opportunity_type == protocol::OpportunityType::CexDex)
+            })
+            .count()
+    };
+    while between_pools() < 3 {
         assert!(
             tokio::time::Instant::now() < deadline,
             "no opportunities recorded"
