@@ -164,27 +164,10 @@ fn bench(c: &mut Criterion) {
     );
 
     // Single updates, timed one by one for the distribution.
-    let sample = updates(&venues, &prices, 20_000);
-    let mut times: Vec<Duration> = Vec::with_capacity(sample.len());
-    let mut events = 0usize;
-    for u in sample {
+    time_each("update", updates(&venues, &prices, 20_000), |u| {
         let now = u.received_at_us;
-        let start = Instant::now();
-        let out = detector.apply(u, now);
-        times.push(start.elapsed());
-        events += out.len();
-    }
-    times.sort_unstable();
-    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
-    eprintln!(
-        "single update: p50 {:?}, p90 {:?}, p99 {:?}, max {:?} over {} updates ({} events)",
-        pct(0.50),
-        pct(0.90),
-        pct(0.99),
-        times[times.len() - 1],
-        times.len(),
-        events
-    );
+        detector.apply(u, now)
+    });
 
     let stream = updates(&venues, &prices, 100_000);
     let mut i = 0usize;
@@ -199,6 +182,29 @@ fn bench(c: &mut Criterion) {
             black_box(detector.apply(u, now))
         })
     });
+}
+
+/// Times `apply` on each input alone (not dropping its events) and prints the distribution.
+fn time_each<T, E>(what: &str, inputs: Vec<T>, mut apply: impl FnMut(T) -> Vec<E>) {
+    let mut times: Vec<Duration> = Vec::with_capacity(inputs.len());
+    let mut events = 0usize;
+    for input in inputs {
+        let start = Instant::now();
+        let out = apply(input);
+        times.push(start.elapsed());
+        events += out.len();
+    }
+    times.sort_unstable();
+    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+    eprintln!(
+        "single {what}: p50 {:?}, p90 {:?}, p99 {:?}, max {:?} over {} {what}s ({} events)",
+        pct(0.50),
+        pct(0.90),
+        pct(0.99),
+        times[times.len() - 1],
+        times.len(),
+        events
+    );
 }
 
 /// Books for the pair of tokens 0 and 1 (price 180), 20 levels each side.
@@ -232,27 +238,10 @@ fn books(count: usize) -> Vec<CexBook> {
 
 fn bench_cex(c: &mut Criterion) {
     let (mut detector, _, _) = market();
-    let sample = books(20_000);
-    let mut times: Vec<Duration> = Vec::with_capacity(sample.len());
-    let mut events = 0usize;
-    for book in sample {
+    time_each("book", books(20_000), |book| {
         let now = book.received_at_us;
-        let start = Instant::now();
-        let out = detector.apply_cex(book, now);
-        times.push(start.elapsed());
-        events += out.len();
-    }
-    times.sort_unstable();
-    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
-    eprintln!(
-        "single book: p50 {:?}, p90 {:?}, p99 {:?}, max {:?} over {} books ({} events)",
-        pct(0.50),
-        pct(0.90),
-        pct(0.99),
-        times[times.len() - 1],
-        times.len(),
-        events
-    );
+        detector.apply_cex(book, now)
+    });
 
     let stream = books(10_000);
     let mut i = 0usize;
