@@ -89,9 +89,9 @@ impl Pipeline {
         }
         let id = book.id();
         let now = self.clock.now_us;
-        if let Some(last) = self.last_cex_price.get(&id)
-            && (mid / last.price - 1.0).abs() < self.prices.min_move
-            && now.saturating_sub(last.at_us) < self.prices.refresh_us
+        if self
+            .prices
+            .holds_back(self.last_cex_price.get(&id), mid, now)
         {
             return;
         }

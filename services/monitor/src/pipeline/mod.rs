@@ -129,6 +129,17 @@ struct LastPrice {
     at_us: u64,
 }
 
+impl PriceConfig {
+    /// Whether a new price is held back: it moved less than `min_move` since `last` was
+    /// published, and `last` is younger than `refresh_us`.
+    fn holds_back(&self, last: Option<&LastPrice>, price: f64, now_us: u64) -> bool {
+        last.is_some_and(|last| {
+            (price / last.price - 1.0).abs() < self.min_move
+                && now_us.saturating_sub(last.at_us) < self.refresh_us
+        })
+    }
+}
+
 /// The newest slot and arrival time among the accounts a pool was built from.
 #[derive(Debug, Clone, Copy, Default)]
 struct Freshness {
@@ -472,9 +483,9 @@ impl Pipeline {
         let (pool, reserves, slot, received_at_us) =
             (&p.address, p.reserves, p.slot, p.received_at_us);
         let now = self.clock.now_us;
-        if let Some(last) = self.last_price.get(pool)
-            && (price / last.price - 1.0).abs() < self.prices.min_move
-            && now.saturating_sub(last.at_us) < self.prices.refresh_us
+        if self
+            .prices
+            .holds_back(self.last_price.get(pool), price, now)
         {
             return;
         }
