@@ -256,6 +256,19 @@ impl EncodedMessage {
         })
     }
 
+    /// Wraps a message whose JSON form is already known, for example because it arrived
+    /// encoded from another node. `json` must be `message` encoded with [`encode_json`].
+    pub fn with_json(message: ServerMessage, json: Bytes) -> Self {
+        let inner = EncodedInner {
+            message,
+            json: OnceLock::from(json),
+            msgpack: OnceLock::new(),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
     /// The message itself.
     pub fn message(&self) -> &ServerMessage {
         &self.inner.message

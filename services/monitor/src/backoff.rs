@@ -61,6 +61,21 @@ impl Backoff {
         }
     }
 
+    /// The first delay.
+    pub fn initial(&self) -> Duration {
+        self.initial
+    }
+
+    /// The longest delay.
+    pub fn cap(&self) -> Duration {
+        self.cap
+    }
+
+    /// How long a connection must last before the delays start again from `initial`.
+    pub fn reset_after(&self) -> Duration {
+        self.reset_after
+    }
+
     /// The ceiling of the next delay, before jitter.
     pub fn ceiling(&self) -> Duration {
         let factor = 1u32.checked_shl(self.attempt.min(31)).unwrap_or(u32::MAX);

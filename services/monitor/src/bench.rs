@@ -22,11 +22,14 @@ pub fn unix_ns() -> u128 {
 /// until `stop`.
 pub async fn run(
     hub: Arc<Hub>,
-    rate: u32,
-    payload: usize,
-    delay: Duration,
+    bench: crate::config::BenchPublish,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let crate::config::BenchPublish {
+        rate,
+        payload_bytes: payload,
+        delay,
+    } = bench;
     tokio::select! {
         () = tokio::time::sleep(delay) => {}
         _ = stop.wait_for(|s| *s) => return,

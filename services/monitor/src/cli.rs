@@ -83,6 +83,27 @@ pub struct Cli {
     )]
     pub source: SourceArg,
 
+    /// What this process does: `all` (the default: one process, no NATS), `ingest` (source
+    /// and pipeline, publishing into NATS JetStream; serves /health, /ready and /metrics) or
+    /// `edge` (serves /ws, REST and the dashboard from JetStream).
+    #[arg(
+        long,
+        env = "DEXMON_ROLE",
+        value_enum,
+        default_value_t = Role::All,
+        value_name = "ROLE"
+    )]
+    pub role: Role,
+
+    /// NATS server(s) for `--role ingest|edge`, comma-separated (default
+    /// `nats://127.0.0.1:4222`, or the file's `[nats] url`).
+    #[arg(long, env = "DEXMON_NATS_URL", value_name = "URL")]
+    pub nats_url: Option<String>,
+
+    /// This node's name in NATS (leader lease, logs); default: host name and process id.
+    #[arg(long, env = "DEXMON_NODE", value_name = "NAME")]
+    pub node: Option<String>,
+
     /// Replay pace: 1 is real time, 10 is ten times faster, 0 is as fast as possible.
     #[arg(
         long,
@@ -119,7 +140,7 @@ pub struct Cli {
     #[arg(
         long,
         env = "DEXMON_QUEUE_CAPACITY",
-        default_value_t = 65_536,
+        default_value_t = crate::source::queue::DEFAULT_CAPACITY,
         value_name = "N"
     )]
     pub queue_capacity: usize,
@@ -271,6 +292,17 @@ pub(crate) fn parse_source(s: &str) -> Result<SourceArg, String> {
             "unknown source `{s}`: expected `simulator`, `yellowstone` or `replay:PATH`"
         )),
     }
+}
+
+/// A process's part in a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// Everything in one process, with the in-memory hub. Needs no NATS.
+    All,
+    /// Source, pipeline and publish into JetStream (one leader at a time).
+    Ingest,
+    /// Serves clients from JetStream; stateless, run as many as needed.
+    Edge,
 }
 
 /// How log lines are written to stderr.

@@ -49,6 +49,8 @@ pub struct AppState {
     pub stale_after: Duration,
     /// RPC polling standing in for every stream longer than this: `/ready` answers 503.
     pub max_fallback: Option<Duration>,
+    /// Roles `ingest` and `edge`: the NATS side's state.
+    pub nats: Option<crate::nats::NodeState>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -94,6 +96,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Role `ingest`: only what operators and probes need.
+pub fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+}
+
 async fn require_auth(
     State(state): State<AppState>,
     Query(credentials): Query<Credentials>,
@@ -119,6 +130,9 @@ struct Liveness {
     status: &'static str,
     version: &'static str,
     uptime_seconds: u64,
+    /// Roles `ingest` and `edge`: leadership, lag, losses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nats: Option<crate::nats::NodeReport>,
 }
 
 async fn health(State(state): State<AppState>) -> Json<Liveness> {
@@ -126,6 +140,7 @@ async fn health(State(state): State<AppState>) -> Json<Liveness> {
         status: "ok",
         version: env!("CARGO_PKG_VERSION"),
         uptime_seconds: state.started.elapsed().as_secs(),
+        nats: state.nats.as_ref().map(crate::nats::NodeState::report),
     })
 }
 
@@ -149,6 +164,9 @@ struct Readiness {
     /// prices flow without it, and the detector ignores a book older than its limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     cex: Option<CexReadiness>,
+    /// Roles `ingest` and `edge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nats: Option<crate::nats::NodeReport>,
 }
 
 #[derive(Debug, Serialize)]
@@ -176,7 +194,13 @@ struct EndpointReadiness {
 fn readiness(state: &AppState) -> Readiness {
     use protocol::SourceState as S;
     let (source_state, source_reason) = state.source.get();
-    let last = state.pipeline.last_update_us.load(Ordering::Relaxed);
+    // An edge's data arrives from the streams, not from a pipeline of its own.
+    let last = match &state.nats {
+        Some(crate::nats::NodeState::Edge { mirror, .. }) => {
+            mirror.last_message_us.load(Ordering::Relaxed)
+        }
+        _ => state.pipeline.last_update_us.load(Ordering::Relaxed),
+    };
     let age_ms = (last > 0).then(|| monotonic_us().saturating_sub(last) / 1_000);
     let stale_ms = u64::try_from(state.stale_after.as_millis()).unwrap_or(u64::MAX);
     let fallback_for = state
@@ -215,6 +239,12 @@ fn readiness(state: &AppState) -> Readiness {
         (S::Connected | S::Fallback, None) => Some("no data received yet".to_owned()),
         (other, _) => Some(source_reason.unwrap_or_else(|| format!("source is {other:?}"))),
     };
+    let reason = reason.or_else(|| {
+        state
+            .nats
+            .as_ref()
+            .and_then(crate::nats::NodeState::not_ready)
+    });
     Readiness {
         ready: reason.is_none(),
         source: state.source.name.clone(),
@@ -245,6 +275,7 @@ fn readiness(state: &AppState) -> Readiness {
                 reason,
             }
         }),
+        nats: state.nats.as_ref().map(crate::nats::NodeState::report),
     }
 }
 
@@ -261,6 +292,9 @@ async fn ready(State(state): State<AppState>) -> Response {
 async fn metrics_text(State(state): State<AppState>) -> Response {
     // Figures kept as atomics elsewhere are copied into gauges at scrape time.
     let p = &state.pipeline;
+    if let Some(nats) = &state.nats {
+        nats.export_metrics();
+    }
     #[allow(clippy::cast_precision_loss)]
     let set = |name: &'static str, value: u64| metrics::gauge!(name).set(value as f64);
     set("dexmon_source_queue_depth", state.queue.len() as u64);

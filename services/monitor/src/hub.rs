@@ -81,8 +81,21 @@ pub struct Hub {
     tx: broadcast::Sender<Published>,
     latest: Mutex<Latest>,
     limits: HistoryLimits,
-    /// Random per start; `resume` recovers only within one epoch.
+    /// Names the history `seq` counts in; `resume` recovers only within one epoch. Random per
+    /// start for a single process; on an edge, derived from the JetStream streams.
     pub epoch: String,
+}
+
+/// What [`Hub::mirror`] did with a message that already has its `seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mirrored {
+    /// The next message of its channel.
+    Applied,
+    /// At or below the channel's `seq`: already applied, dropped.
+    Duplicate,
+    /// Messages between the channel's `seq` and this one were never seen. The history was
+    /// cleared, so a `resume` from before the gap answers `recovered: false`.
+    AfterGap { missing: u64 },
 }
 
 impl Hub {
@@ -93,8 +106,12 @@ impl Hub {
 
     /// A hub with explicit history limits.
     pub fn with_history(capacity: usize, limits: HistoryLimits) -> Self {
+        Self::with_epoch(capacity, limits, format!("{:016x}", rand::random::<u64>()))
+    }
+
+    /// A hub whose history is named `epoch` by someone else (an edge mirroring JetStream).
+    pub fn with_epoch(capacity: usize, limits: HistoryLimits, epoch: String) -> Self {
         let (tx, _) = broadcast::channel(capacity.max(16));
-        let epoch = format!("{:016x}", rand::random::<u64>());
         Self {
             seq: Default::default(),
             sent: Default::default(),
@@ -178,6 +195,85 @@ impl Hub {
                 return None;
             }
         };
+        Some(self.record(&mut latest, channel, seq, encoded))
+    }
+
+    /// Records and broadcasts a message that already carries its `seq` and timestamp: an
+    /// edge applying what JetStream delivers. `json` is its JSON encoding as received.
+    pub fn mirror(&self, channel: Channel, message: ServerMessage, json: bytes::Bytes) -> Mirrored {
+        let Some(seq) = message.seq() else {
+            return Mirrored::Duplicate;
+        };
+        let mut latest = self.latest();
+        let current = self.seq(channel);
+        if seq <= current {
+            return Mirrored::Duplicate;
+        }
+        let outcome = if seq == current + 1 || current == 0 {
+            Mirrored::Applied
+        } else {
+            latest.history[channel.index()].clear();
+            Mirrored::AfterGap {
+                missing: seq - current - 1,
+            }
+        };
+        Self::keep_latest(&mut latest, &message);
+        self.seq[channel.index()].store(seq, Ordering::Release);
+        self.record(
+            &mut latest,
+            channel,
+            seq,
+            EncodedMessage::with_json(message, json),
+        );
+        outcome
+    }
+
+    /// Seeds the latest state (prices, open opportunities, health) from a message that is
+    /// newer than what the hub holds for its key; used before an edge replays the history.
+    pub fn seed_latest(&self, message: &ServerMessage) {
+        Self::keep_latest(&mut self.latest(), message);
+    }
+
+    /// Keeps `message` as the latest of its key unless a newer one is already held.
+    fn keep_latest(latest: &mut Latest, message: &ServerMessage) {
+        let seq = message.seq().unwrap_or(0);
+        match message {
+            ServerMessage::PriceUpdate(p)
+                if latest.prices.get(&p.pool).is_none_or(|held| held.seq < seq) =>
+            {
+                latest.prices.insert(p.pool.clone(), p.clone());
+            }
+            ServerMessage::Opportunity(o) => {
+                if latest
+                    .opportunities
+                    .get(&o.id)
+                    .is_some_and(|held| held.seq >= seq)
+                {
+                    return;
+                }
+                if o.status == OpportunityStatus::Close {
+                    latest.opportunities.remove(&o.id);
+                } else {
+                    latest.opportunities.insert(o.id.clone(), o.clone());
+                }
+            }
+            ServerMessage::Health(h)
+                if latest.health.as_ref().is_none_or(|held| held.seq < seq) =>
+            {
+                latest.health = Some(h.clone());
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends to the channel's history and broadcasts, under the lock that orders `seq`.
+    fn record(
+        &self,
+        latest: &mut Latest,
+        channel: Channel,
+        seq: u64,
+        encoded: EncodedMessage,
+    ) -> Published {
         let now = monotonic_us();
         let text = encoded
             .bytes(protocol::Codec::Json)
@@ -204,8 +300,7 @@ impl Hub {
         // the history under the same lock knows exactly which messages are still in flight.
         // No subscribers is not an error: the state above still serves snapshots and REST.
         let _ = self.tx.send(published.clone());
-        drop(latest);
-        Some(published)
+        published
     }
 
     /// What a client that processed `after_seq` on `channel` in `epoch` missed.

@@ -114,16 +114,7 @@ pub fn binance_settings(section: &CexSection) -> Result<Option<BinanceSettings>,
     }
     settings.connect_timeout =
         positive_secs(&key("connect_timeout_secs"), b.connect_timeout_secs, 10)?;
-    settings.backoff = crate::backoff::Backoff::new(
-        Duration::from_millis(b.backoff.initial_ms.unwrap_or(1_000)),
-        positive_secs(&key("backoff.cap_secs"), b.backoff.cap_secs, 60)?,
-        positive_secs(
-            &key("backoff.reset_after_secs"),
-            b.backoff.reset_after_secs,
-            30,
-        )?,
-    )
-    .map_err(|e| ConfigError::invalid(&key("backoff"), e.to_string()))?;
+    settings.backoff = b.backoff.resolve(&key("backoff"))?;
     Ok(Some(settings))
 }
 

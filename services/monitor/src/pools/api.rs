@@ -48,7 +48,9 @@ fn parse(state: &AppState, text: &str) -> Result<Pubkey, Box<Response>> {
     if !state.pools.is_live() {
         return Err(Box::new(refuse(
             StatusCode::CONFLICT,
-            "the running source follows no pool list (use --source yellowstone)".into(),
+            "this node follows no pool list: pools change with --source yellowstone, and in a \
+             NATS deployment on the ingest nodes (SIGHUP re-reads [pools])"
+                .into(),
         )));
     }
     text.trim().parse().map_err(|_| {

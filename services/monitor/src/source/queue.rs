@@ -37,6 +37,9 @@ struct Inner {
     woken: bool,
 }
 
+/// How many distinct accounts may wait between the source and the pipeline, by default.
+pub const DEFAULT_CAPACITY: usize = 65_536;
+
 /// A latest-wins, per-account queue with a fixed capacity.
 #[derive(Debug)]
 pub struct CoalescingQueue {

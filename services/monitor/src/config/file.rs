@@ -66,6 +66,10 @@ pub struct FileConfig {
     pub ws: WsSection,
     #[serde(default)]
     pub cex: crate::cex::config::CexSection,
+    /// `ingest` or `edge` need `[nats]`; `all` ignores it.
+    pub role: Option<String>,
+    #[serde(default)]
+    pub nats: super::nats::NatsSection,
 }
 
 /// The Yellowstone endpoints: one table, or an array of tables.
@@ -134,6 +138,35 @@ pub struct BackoffSection {
     pub initial_ms: Option<u64>,
     pub cap_secs: Option<u64>,
     pub reset_after_secs: Option<u64>,
+}
+
+impl BackoffSection {
+    /// The checked backoff, each missing key taken from [`Backoff::upstream`]; `key` names
+    /// the section in errors.
+    ///
+    /// # Errors
+    /// A zero cap or reset time, or values [`Backoff::new`] refuses.
+    ///
+    /// [`Backoff::upstream`]: crate::backoff::Backoff::upstream
+    /// [`Backoff::new`]: crate::backoff::Backoff::new
+    pub fn resolve(&self, key: &str) -> Result<crate::backoff::Backoff, ConfigError> {
+        use std::time::Duration;
+        let default = crate::backoff::Backoff::upstream();
+        let secs = |name: &str, v: Option<u64>, d: Duration| {
+            positive_secs(&format!("{key}.{name}"), v, d.as_secs())
+        };
+        crate::backoff::Backoff::new(
+            self.initial_ms
+                .map_or(default.initial(), Duration::from_millis),
+            secs("cap_secs", self.cap_secs, default.cap())?,
+            secs(
+                "reset_after_secs",
+                self.reset_after_secs,
+                default.reset_after(),
+            )?,
+        )
+        .map_err(|e| ConfigError::invalid(key, e.to_string()))
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -386,7 +419,6 @@ fn endpoint_settings(
     flag_commitment: Option<Commitment>,
 ) -> Result<crate::source::yellowstone::YellowstoneConfig, ConfigError> {
     use ConfigError as E;
-    use std::time::Duration;
     let k = |name: &str| format!("{key}.{name}");
     let endpoint = y.endpoint.clone().unwrap_or_default();
     if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
@@ -437,13 +469,7 @@ fn endpoint_settings(
     if grpc.array_radius > 16 {
         return Err(E::invalid(&k("array_radius"), "must be 0..=16"));
     }
-    let b = &y.backoff;
-    grpc.backoff = crate::backoff::Backoff::new(
-        Duration::from_millis(b.initial_ms.unwrap_or(1_000)),
-        positive_secs(&k("backoff.cap_secs"), b.cap_secs, 60)?,
-        positive_secs(&k("backoff.reset_after_secs"), b.reset_after_secs, 30)?,
-    )
-    .map_err(|e| E::invalid(&k("backoff"), e.to_string()))?;
+    grpc.backoff = y.backoff.resolve(&k("backoff"))?;
     Ok(grpc)
 }
 
@@ -453,7 +479,7 @@ mod tests {
 
     #[test]
     fn the_shipped_example_parses() {
-        let text = include_str!("../../../deploy/monitor.example.toml");
+        let text = include_str!("../../../../deploy/monitor.example.toml");
         let config = FileConfig::parse(text).unwrap();
         assert_eq!(config.source.as_deref(), Some("yellowstone"));
         assert!(config.pools.addresses.len() >= 4);
