@@ -41,6 +41,7 @@ struct Node {
 fn node(
     js: &jetstream::Context,
     layout: &Layout,
+    settings: &NatsSettings,
     name: &str,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> Node {
@@ -54,7 +55,7 @@ fn node(
         hub.clone(),
         leadership.clone(),
         stats.clone(),
-        64,
+        settings.clone(),
     );
     tokio::spawn(publisher.run(stop.clone()));
     Node {
@@ -98,8 +99,8 @@ async fn a_stale_leader_is_refused_and_steps_down() {
     layout.ensure(&js, &settings).await.unwrap();
     let (_stop_tx, stop) = tokio::sync::watch::channel(false);
 
-    let a = node(&js, &layout, "a", &stop);
-    let b = node(&js, &layout, "b", &stop);
+    let a = node(&js, &layout, &settings, "a", &stop);
+    let b = node(&js, &layout, &settings, "b", &stop);
     // Let both subscribe before anything is published.
     tokio::time::sleep(Duration::from_millis(200)).await;
     publish(&a, "PoolA", 10, &js, &layout).await;

@@ -89,18 +89,22 @@ impl Layout {
             Storage::Memory => stream::StorageType::Memory,
         };
         for channel in Channel::ALL {
-            js.create_or_update_stream(stream::Config {
-                name: self.stream(channel),
-                description: Some(format!("dexmon.v1 {} channel", channel.as_str())),
-                subjects: self.stream_subjects(channel),
-                max_messages: i64::try_from(settings.retention.max_messages).unwrap_or(i64::MAX),
-                max_age: Duration::from_micros(settings.retention.max_age_us),
-                storage,
-                num_replicas: settings.replicas,
-                discard: stream::DiscardPolicy::Old,
-                allow_direct: true,
-                ..Default::default()
-            })
+            put_stream(
+                js,
+                stream::Config {
+                    name: self.stream(channel),
+                    description: Some(format!("dexmon.v1 {} channel", channel.as_str())),
+                    subjects: self.stream_subjects(channel),
+                    max_messages: i64::try_from(settings.retention.max_messages)
+                        .unwrap_or(i64::MAX),
+                    max_age: Duration::from_micros(settings.retention.max_age_us),
+                    storage,
+                    num_replicas: settings.replicas,
+                    discard: stream::DiscardPolicy::Old,
+                    allow_direct: true,
+                    ..Default::default()
+                },
+            )
             .await?;
         }
         let sources = [Channel::Prices, Channel::Opportunities, Channel::Health]
@@ -110,19 +114,22 @@ impl Layout {
                 ..Default::default()
             })
             .collect();
-        js.create_or_update_stream(stream::Config {
-            name: self.latest_stream(),
-            description: Some("dexmon.v1 latest price per pool, opportunity, health".into()),
-            max_messages_per_subject: 1,
-            // Closed opportunities stay as one message per id; a day bounds them.
-            max_age: Duration::from_secs(86_400)
-                .max(Duration::from_micros(settings.retention.max_age_us)),
-            storage,
-            num_replicas: settings.replicas,
-            allow_direct: true,
-            sources: Some(sources),
-            ..Default::default()
-        })
+        put_stream(
+            js,
+            stream::Config {
+                name: self.latest_stream(),
+                description: Some("dexmon.v1 latest price per pool, opportunity, health".into()),
+                max_messages_per_subject: 1,
+                // Closed opportunities stay as one message per id; a day bounds them.
+                max_age: Duration::from_secs(86_400)
+                    .max(Duration::from_micros(settings.retention.max_age_us)),
+                storage,
+                num_replicas: settings.replicas,
+                allow_direct: true,
+                sources: Some(sources),
+                ..Default::default()
+            },
+        )
         .await?;
         Ok(())
     }
@@ -165,6 +172,30 @@ impl Layout {
             last[channel.index()] = info.state.last_sequence;
         }
         Ok(last)
+    }
+}
+
+/// Creates a stream, or updates an existing one to `config`. (Not
+/// `create_or_update_stream`: on a fresh three-node cluster its update-first request for a
+/// stream that does not exist yet was seen to time out instead of answering "not found".)
+async fn put_stream(
+    js: &jetstream::Context,
+    config: stream::Config,
+) -> Result<(), async_nats::Error> {
+    match js.get_stream(&config.name).await {
+        Ok(existing) if existing.cached_info().config == config => Ok(()),
+        Ok(_) => {
+            js.update_stream(&config).await?;
+            Ok(())
+        }
+        Err(err)
+            if matches!(err.kind(), jetstream::context::GetStreamErrorKind::JetStream(e)
+                if e.error_code() == jetstream::ErrorCode::STREAM_NOT_FOUND) =>
+        {
+            js.create_stream(config).await?;
+            Ok(())
+        }
+        Err(err) => Err(err.into()),
     }
 }
 

@@ -1,8 +1,9 @@
 //! The ingest leader lease: one key in a JetStream key-value bucket whose `max_age` is the
 //! lease's TTL. The leader renews it every third of the TTL with a revision-checked update;
 //! a follower tries to create it every third of the TTL, which succeeds only once the key
-//! has expired or been released. A leader that cannot renew steps down at once; one that is
-//! cut off and does not notice is fenced by the streams' expected-last-sequence check.
+//! has expired or been released. A leader that finds the lease taken steps down at once; one
+//! that cannot reach NATS keeps trying, and if another node took the lease meanwhile, the
+//! streams' expected-last-sequence check refuses its next publish and it steps down then.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -118,7 +119,14 @@ pub async fn run(
         if leadership.is_leader() {
             match store.update(KEY, value.clone(), revision).await {
                 Ok(next) => revision = next,
-                Err(err) => leadership.step_down(&format!("lease renewal failed: {err}")),
+                // Someone else holds it now, or it expired.
+                Err(err) if err.kind() == kv::UpdateErrorKind::WrongLastRevision => {
+                    leadership.step_down(&format!("the lease was lost: {err}"));
+                }
+                // NATS did not answer: keep leading and try again. If the lease expires
+                // meanwhile and another node takes it, the streams refuse this node's next
+                // publish and it steps down then.
+                Err(err) => tracing::warn!(%err, "lease renewal failed; retrying"),
             }
             continue;
         }

@@ -108,7 +108,8 @@ pub fn jetstream(
     settings: &NatsSettings,
 ) -> async_nats::jetstream::Context {
     async_nats::jetstream::ContextBuilder::new()
-        .timeout(Duration::from_secs(5))
+        // Stream creation on a three-replica cluster can take seconds.
+        .timeout(Duration::from_secs(10))
         .max_ack_inflight(settings.max_in_flight)
         .backpressure_on_inflight(true)
         .build(client)

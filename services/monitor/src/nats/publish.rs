@@ -25,6 +25,7 @@ use tokio::sync::{broadcast, watch};
 
 use super::layout::Layout;
 use super::lease::Leadership;
+use crate::config::nats::NatsSettings;
 use crate::hub::Hub;
 
 /// What the publisher has done, for `/ready`, `/health` and `/metrics`.
@@ -42,6 +43,9 @@ pub struct PublishStats {
     pub degraded: AtomicBool,
 }
 
+/// How long one publish may wait to be queued by the client.
+const SEND_TIMEOUT: Duration = Duration::from_secs(1);
+
 type Ack = std::pin::Pin<
     Box<dyn std::future::Future<Output = Result<(), jetstream::context::PublishError>> + Send>,
 >;
@@ -53,7 +57,7 @@ pub struct Publisher {
     pub hub: Arc<Hub>,
     pub leadership: Arc<Leadership>,
     pub stats: Arc<PublishStats>,
-    max_in_flight: usize,
+    settings: NatsSettings,
     /// Each channel's last stream sequence, as this node knows it; `None` until read.
     last: Option<[u64; 4]>,
     term: u64,
@@ -80,7 +84,7 @@ impl Publisher {
         hub: Arc<Hub>,
         leadership: Arc<Leadership>,
         stats: Arc<PublishStats>,
-        max_in_flight: usize,
+        settings: NatsSettings,
     ) -> Self {
         Self {
             js,
@@ -88,7 +92,7 @@ impl Publisher {
             hub,
             leadership,
             stats,
-            max_in_flight: max_in_flight.max(1),
+            settings,
             last: None,
             term: 0,
             in_flight: FuturesOrdered::new(),
@@ -177,7 +181,7 @@ impl Publisher {
                 self.lost(1, "waiting to retry NATS");
                 return;
             }
-            let resynced = tokio::time::timeout(Duration::from_secs(10), self.resync(term))
+            let resynced = tokio::time::timeout(Duration::from_secs(5), self.resync(term))
                 .await
                 .unwrap_or_else(|_| Err("timed out".into()));
             if let Err(err) = resynced {
@@ -190,9 +194,13 @@ impl Publisher {
         self.send(message.clone()).await;
     }
 
-    /// Reads each stream's last sequence and republishes the current state.
+    /// Reads each stream's last sequence and republishes the current state. A new leader
+    /// first creates the streams, or brings their limits up to its settings.
     async fn resync(&mut self, term: u64) -> Result<(), async_nats::Error> {
         self.in_flight = FuturesOrdered::new();
+        if term != self.term {
+            self.layout.ensure(&self.js, &self.settings).await?;
+        }
         self.last = Some(self.layout.last_sequences(&self.js).await?);
         if term != self.term {
             // A new leader learns which opportunities the streams hold open.
@@ -231,7 +239,7 @@ impl Publisher {
     async fn send(&mut self, mut message: ServerMessage) {
         // The context waits for a free acknowledgement slot, and slots free only as these
         // futures are polled: wait here instead, where they are.
-        while self.in_flight.len() >= self.max_in_flight {
+        while self.in_flight.len() >= self.settings.max_in_flight.max(1) {
             if let Some(acked) = self.in_flight.next().await {
                 self.on_ack(acked);
             }
@@ -269,14 +277,17 @@ impl Publisher {
             publish = publish.expected_last_sequence(expected);
             last[channel.index()] = expected + 1;
         }
-        match self.js.send_publish(subject, publish).await {
-            Ok(ack) => self
+        // While NATS is away the client's queue fills and sending waits; waiting longer than
+        // this would stop the loop from noticing what it is losing.
+        match tokio::time::timeout(SEND_TIMEOUT, self.js.send_publish(subject, publish)).await {
+            Ok(Ok(ack)) => self
                 .in_flight
                 .push_back(Box::pin(async move { ack.await.map(|_| ()) })),
-            Err(err) => {
+            Ok(Err(err)) => {
                 tracing::warn!(%err, "publish to NATS failed");
                 self.lost(1, "a publish could not be sent");
             }
+            Err(_) => self.lost(1, "NATS did not take a publish within 1 s"),
         }
     }
 }

@@ -28,6 +28,11 @@ pub(super) async fn ingest(
     let client = nats::connect(nats_settings, "ingest", connection, |_| {})
         .await
         .map_err(|e| MonitorError::Config(format!("nats.url: {e}")))?;
+    // Two ingest nodes starting together both create the lease bucket; the loser's request
+    // may go unanswered, so it asks briefly and looks again.
+    let admin = async_nats::jetstream::ContextBuilder::new()
+        .timeout(Duration::from_secs(2))
+        .build(client.clone());
     let js = nats::jetstream(client, nats_settings);
     let layout = Layout::new(&nats_settings.stream_prefix);
     let leadership = Arc::new(lease::Leadership::new(&nats_settings.node));
@@ -41,14 +46,11 @@ pub(super) async fn ingest(
     tasks.extend(reporters(settings, &state, stop));
     let (hub2, settings2, mut stop2) = (hub.clone(), nats_settings.clone(), stop.clone());
     tasks.push(tokio::spawn(async move {
-        // The streams and the lease bucket exist once NATS has answered; until then the
-        // pipeline runs and this node publishes nothing.
+        // The lease bucket exists once NATS has answered; until then the pipeline runs and
+        // this node publishes nothing. The streams are the leader's to create (see
+        // `Publisher`), so that two nodes never race to create them.
         let store = loop {
-            let ready = async {
-                layout.ensure(&js, &settings2).await?;
-                lease::bucket(&js, &layout, &settings2).await
-            };
-            match ready.await {
+            match lease::bucket(&admin, &layout, &settings2).await {
                 Ok(store) => break store,
                 Err(err) => {
                     tracing::warn!(%err, "JetStream not ready; retrying in 1 s");
@@ -59,7 +61,7 @@ pub(super) async fn ingest(
                 }
             }
         };
-        tracing::info!(streams = %layout.stream(Channel::Prices), "JetStream streams ready");
+        tracing::info!(bucket = %layout.lease_bucket(), "lease bucket ready");
         let lease_task = tokio::spawn(lease::run(
             store,
             settings2.clone(),
@@ -72,7 +74,7 @@ pub(super) async fn ingest(
             hub2,
             leadership,
             publish_stats,
-            settings2.max_in_flight,
+            settings2.clone(),
         )
         .run(stop2)
         .await;
@@ -116,9 +118,20 @@ pub(super) async fn edge(
     let _ = context.set(js.clone());
 
     let mut waiting = stop.clone();
-    let epoch = loop {
-        match layout.epoch(&js).await {
-            Ok(epoch) => break epoch,
+    // The streams appear once an ingest node has created them; until then, wait.
+    let (epoch, hub, targets) = loop {
+        let attempt = async {
+            let epoch = layout.epoch(&js).await?;
+            let hub = Arc::new(hub::Hub::with_epoch(
+                HUB_CAPACITY,
+                nats_settings.retention,
+                epoch.clone(),
+            ));
+            let targets = mirror::seed(&js, &layout, &hub).await?;
+            Ok::<_, async_nats::Error>((epoch, hub, targets))
+        };
+        match attempt.await {
+            Ok(ready) => break ready,
             Err(err) => {
                 tracing::warn!(%err, "the streams are not there yet (an ingest node creates them); retrying in 1 s");
                 tokio::select! {
@@ -130,14 +143,6 @@ pub(super) async fn edge(
             }
         }
     };
-    let hub = Arc::new(hub::Hub::with_epoch(
-        HUB_CAPACITY,
-        nats_settings.retention,
-        epoch.clone(),
-    ));
-    let targets = mirror::seed(&js, &layout, &hub)
-        .await
-        .map_err(|e| MonitorError::Config(format!("cannot read the latest stream: {e}")))?;
     let stats = Arc::new(mirror::MirrorStats::default());
     let mut tasks = Vec::new();
     let mut caught_up = Vec::new();
