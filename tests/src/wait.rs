@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-/// Polls `check` every 50 ms until it returns `Some`, and returns that; panics with `what`
+/// Polls `check` every 20 ms until it returns `Some`, and returns that; panics with `what`
 /// after `timeout`.
 pub fn until<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + timeout;
@@ -14,7 +14,7 @@ pub fn until<T>(what: &str, timeout: Duration, mut check: impl FnMut() -> Option
             Instant::now() < deadline,
             "timed out after {timeout:?} waiting for {what}"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -33,6 +33,6 @@ where
             Instant::now() < deadline,
             "timed out after {timeout:?} waiting for {what}"
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

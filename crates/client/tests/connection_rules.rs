@@ -15,7 +15,11 @@ async fn a_slow_consumer_close_is_reconnected_and_resumed() {
     let mut s = settings();
     // A flood of 1 KiB logs, from a second after start, and a small outbox: a client that
     // stops reading is closed with 4008 within seconds.
-    s.bench_publish = (5_000, 1_024, Duration::from_secs(1));
+    s.bench_publish = monitor::BenchPublish {
+        rate: 5_000,
+        payload_bytes: 1_024,
+        delay: Duration::from_secs(1),
+    };
     s.ws.outbox_capacity = 64;
     let running = start(s).await;
     let mut client = Client::connect(config(running.addr).event_capacity(1))

@@ -66,16 +66,13 @@ pub async fn ready(server: &Running) -> (u16, serde_json::Value) {
     (status, response.json().await.unwrap())
 }
 
-/// Polls `check` every 20 ms until it holds; panics with `what` after `secs`.
+/// Polls `check` until it holds; panics with `what` after `secs` (the workspace's one
+/// wait-until, [`dexmon_tests::wait`]).
 pub async fn eventually(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    dexmon_tests::wait::until_async(what, Duration::from_secs(secs), || {
+        std::future::ready(check().then_some(()))
+    })
+    .await;
 }
 
 /// `/metrics` as text.
