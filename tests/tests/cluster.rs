@@ -71,6 +71,7 @@ fn ready(m: &Monitor) -> bool {
 struct Seen {
     opportunities: BTreeMap<u64, String>,
     prices: BTreeMap<u64, String>,
+    logs: Vec<String>,
 }
 
 impl Seen {
@@ -92,6 +93,7 @@ impl Seen {
                     p.seq
                 );
             }
+            ServerMessage::Log(l) => self.logs.push(l.message.clone()),
             _ => {}
         }
     }
@@ -324,6 +326,17 @@ async fn a_restarted_nats_server_keeps_clients_and_resume_exact() {
         logs.iter().any(|l| l.contains("NATS connection lost")),
         "the edge logged the outage"
     );
+    // ...and told its clients, on the logs channel, once NATS was back.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !seen.logs.iter().any(|l| l.contains("edge e1 lost NATS")) {
+        assert!(
+            Instant::now() < deadline,
+            "no outage log among {:?}",
+            seen.logs
+        );
+        let m = kept.next().await;
+        seen.take(&m);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -209,7 +209,9 @@ impl Hub {
         if seq <= current {
             return Mirrored::Duplicate;
         }
-        let outcome = if seq == current + 1 || current == 0 {
+        // An edge starts each channel where its stream begins (`start_at`), so even the
+        // first message is checked for a gap.
+        let outcome = if seq == current + 1 {
             Mirrored::Applied
         } else {
             latest.history[channel.index()].clear();
@@ -226,6 +228,23 @@ impl Hub {
             EncodedMessage::with_json(message, json),
         );
         outcome
+    }
+
+    /// Starts an empty channel's `seq` at `seq`: where the stream an edge follows begins (the
+    /// message before its first retained one), so that its first message is no gap.
+    pub fn start_at(&self, channel: Channel, seq: u64) {
+        let _latest = self.latest();
+        let _ = self.seq[channel.index()].fetch_max(seq, Ordering::AcqRel);
+    }
+
+    /// Moves a channel's `seq` past a message that cannot be applied (it could not be
+    /// decoded): clients see a gap there and resume across it with `recovered: false`.
+    pub fn skip_to(&self, channel: Channel, seq: u64) {
+        let mut latest = self.latest();
+        if seq > self.seq(channel) {
+            self.seq[channel.index()].store(seq, Ordering::Release);
+            latest.history[channel.index()].clear();
+        }
     }
 
     /// Seeds the latest state (prices, open opportunities, health) from a message that is

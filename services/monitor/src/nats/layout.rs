@@ -64,7 +64,15 @@ impl Layout {
 
     /// The opportunities' subjects in the latest stream.
     pub fn opportunities_filter(&self) -> String {
-        format!("{}.>", self.channel_root(Channel::Opportunities))
+        self.latest_filter(Channel::Opportunities)
+    }
+
+    /// A channel's subjects in the latest stream.
+    pub fn latest_filter(&self, channel: Channel) -> String {
+        match channel {
+            Channel::Health => self.channel_root(channel),
+            _ => format!("{}.>", self.channel_root(channel)),
+        }
     }
 
     fn stream_subjects(&self, channel: Channel) -> Vec<String> {
@@ -175,17 +183,45 @@ impl Layout {
     }
 }
 
-/// Creates a stream, or updates an existing one to `config`. (Not
-/// `create_or_update_stream`: on a fresh three-node cluster its update-first request for a
-/// stream that does not exist yet was seen to time out instead of answering "not found".)
+/// Creates a stream, or updates an existing one whose limits differ from `config`. Only the
+/// leader calls it: two nodes creating one stream at once on a three-node cluster left one
+/// request unanswered until it timed out.
 async fn put_stream(
     js: &jetstream::Context,
     config: stream::Config,
 ) -> Result<(), async_nats::Error> {
     match js.get_stream(&config.name).await {
-        Ok(existing) if existing.cached_info().config == config => Ok(()),
-        Ok(_) => {
-            js.update_stream(&config).await?;
+        Ok(existing) => {
+            let held = &existing.cached_info().config;
+            if held.storage != config.storage {
+                // JetStream cannot move a stream between file and memory.
+                tracing::error!(
+                    stream = %config.name,
+                    "the stream's storage differs from [nats] storage; delete the stream to change it"
+                );
+                return Ok(());
+            }
+            let sources = |c: &stream::Config| {
+                c.sources
+                    .as_ref()
+                    .map(|s| s.iter().map(|s| s.name.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            };
+            let same = held.subjects == config.subjects
+                && held.max_messages == config.max_messages.max(-1)
+                && held.max_messages_per_subject
+                    == if config.max_messages_per_subject == 0 {
+                        -1
+                    } else {
+                        config.max_messages_per_subject
+                    }
+                && held.max_age == config.max_age
+                && held.num_replicas == config.num_replicas.max(1)
+                && sources(held) == sources(&config);
+            if !same {
+                tracing::info!(stream = %config.name, "updating the stream's limits");
+                js.update_stream(&config).await?;
+            }
             Ok(())
         }
         Err(err)

@@ -108,7 +108,18 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let value = Bytes::from(leadership.holder.clone());
-    let mut tick = tokio::time::interval(settings.lease_ttl / 3);
+    // The bucket's TTL rules; it was fixed when the bucket was created, possibly by a node
+    // configured differently.
+    let bucket_ttl = store.stream.cached_info().config.max_age;
+    let ttl = if bucket_ttl.is_zero() {
+        settings.lease_ttl
+    } else {
+        if bucket_ttl != settings.lease_ttl {
+            tracing::warn!(?bucket_ttl, configured = ?settings.lease_ttl, "the lease bucket's TTL differs from lease_ttl_ms; using the bucket's");
+        }
+        bucket_ttl
+    };
+    let mut tick = tokio::time::interval(ttl / 3);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut revision = 0u64;
     loop {
@@ -119,9 +130,17 @@ pub async fn run(
         if leadership.is_leader() {
             match store.update(KEY, value.clone(), revision).await {
                 Ok(next) => revision = next,
-                // Someone else holds it now, or it expired.
+                // Someone else holds it now, or it expired; or a renewal whose answer was
+                // lost did land, and the key is still ours at a newer revision.
                 Err(err) if err.kind() == kv::UpdateErrorKind::WrongLastRevision => {
-                    leadership.step_down(&format!("the lease was lost: {err}"));
+                    match store.entry(KEY).await {
+                        Ok(Some(entry))
+                            if entry.value == value && entry.operation == kv::Operation::Put =>
+                        {
+                            revision = entry.revision;
+                        }
+                        _ => leadership.step_down(&format!("the lease was lost: {err}")),
+                    }
                 }
                 // NATS did not answer: keep leading and try again. If the lease expires
                 // meanwhile and another node takes it, the streams refuse this node's next

@@ -31,7 +31,8 @@ use crate::hub::{Hub, Mirrored};
 pub struct MirrorStats {
     /// Messages applied.
     pub applied: AtomicU64,
-    /// Messages that could not be decoded (counted and skipped; the `seq` still advances).
+    /// Messages that could not be decoded (counted and skipped; the `seq` moves past them, a
+    /// gap for clients).
     pub malformed: AtomicU64,
     /// Messages that aged out of a stream before this edge read them.
     pub missed: AtomicU64,
@@ -39,8 +40,9 @@ pub struct MirrorStats {
     pub lag: [AtomicU64; 4],
     /// Set once every channel caught up with the stream as it was at start.
     pub caught_up: AtomicBool,
-    /// When the last message arrived, [`monotonic_us`].
+    /// When the last message arrived, [`monotonic_us`], on any channel and per channel.
     pub last_message_us: AtomicU64,
+    pub channel_message_us: [AtomicU64; 4],
     /// The streams were recreated under this edge (a new epoch): it must restart.
     pub epoch_changed: AtomicBool,
 }
@@ -67,7 +69,16 @@ async fn read_latest(
     mut each: impl FnMut(ServerMessage),
 ) -> Result<(), async_nats::Error> {
     let stream = js.get_stream(layout.latest_stream()).await?;
-    let info = stream.get_info().await?;
+    // The latest stream copies the channel streams asynchronously: wait (briefly) until it
+    // has caught up, so that what it says is at least as new as what was read before.
+    let mut info = stream.get_info().await?;
+    for _ in 0..40 {
+        if info.sources.iter().all(|s| s.lag == 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        info = stream.get_info().await?;
+    }
     if info.state.messages == 0 {
         return Ok(());
     }
@@ -125,8 +136,9 @@ pub async fn open_opportunities(
     Ok(open)
 }
 
-/// Seeds `hub` from the latest stream and returns each channel stream's last sequence as it
-/// was just after: what the edge must reach before it serves.
+/// Seeds `hub` from the latest stream, starts each channel's `seq` where its stream begins,
+/// and returns each stream's last sequence as it was before the seed: what the edge must
+/// reach before it serves (0 for a stream with nothing retained: nothing to wait for).
 ///
 /// # Errors
 /// A stream is missing or JetStream did not answer.
@@ -135,15 +147,44 @@ pub async fn seed(
     layout: &Layout,
     hub: &Hub,
 ) -> Result<[u64; 4], async_nats::Error> {
+    let mut targets = [0; 4];
+    for channel in Channel::ALL {
+        let info = js
+            .get_stream(layout.stream(channel))
+            .await?
+            .get_info()
+            .await?;
+        let state = &info.state;
+        if state.messages == 0 {
+            // Everything aged out: the next message is `last + 1`.
+            hub.start_at(channel, state.last_sequence);
+        } else {
+            hub.start_at(channel, state.first_sequence.saturating_sub(1));
+            targets[channel.index()] = state.last_sequence;
+        }
+    }
     let mut seeded = 0usize;
     read_latest(js, layout, None, |m| {
         hub.seed_latest(&m);
         seeded += 1;
     })
     .await?;
-    let last = layout.last_sequences(js).await?;
-    tracing::info!(seeded, ?last, "edge seeded from the latest stream");
-    Ok(last)
+    tracing::info!(seeded, ?targets, "edge seeded from the latest stream");
+    Ok(targets)
+}
+
+/// Re-reads one channel's latest state (after a gap, what aged out may have changed it).
+async fn reseed(js: &jetstream::Context, layout: &Layout, hub: &Hub, channel: Channel) {
+    if channel == Channel::Logs {
+        return;
+    }
+    if let Err(err) = read_latest(js, layout, Some(layout.latest_filter(channel)), |m| {
+        hub.seed_latest(&m);
+    })
+    .await
+    {
+        tracing::warn!(%err, channel = channel.as_str(), "cannot re-read the latest state after a gap");
+    }
 }
 
 /// One channel's follower: where to read, where to apply.
@@ -209,16 +250,19 @@ impl Follower {
                     continue;
                 };
                 let seq = info.stream_sequence;
-                self.stats
-                    .last_message_us
-                    .store(monotonic_us(), Ordering::Relaxed);
-                apply(
+                let now = monotonic_us();
+                self.stats.last_message_us.store(now, Ordering::Relaxed);
+                self.stats.channel_message_us[self.channel.index()].store(now, Ordering::Relaxed);
+                let after_gap = apply(
                     &self.hub,
                     &self.stats,
                     self.channel,
                     seq,
                     message.payload.clone(),
                 );
+                if after_gap {
+                    reseed(&self.js, &self.layout, &self.hub, self.channel).await;
+                }
                 if seq >= target && !*caught_up.borrow() {
                     let _ = caught_up.send(true);
                 }
@@ -262,8 +306,15 @@ impl Follower {
     }
 }
 
-/// Applies one stream message with its stream sequence as `seq`.
-fn apply(hub: &Hub, stats: &MirrorStats, channel: Channel, seq: u64, payload: bytes::Bytes) {
+/// Applies one stream message with its stream sequence as `seq`; true after a gap (the
+/// latest state may have changed in what was missed).
+fn apply(
+    hub: &Hub,
+    stats: &MirrorStats,
+    channel: Channel,
+    seq: u64,
+    payload: bytes::Bytes,
+) -> bool {
     let (message, json) = match protocol::decode_server(&payload, Codec::Json) {
         // The ingest stamped the stream sequence: the bytes are final.
         Ok(m) if m.seq() == Some(seq) => (m, payload),
@@ -272,26 +323,30 @@ fn apply(hub: &Hub, stats: &MirrorStats, channel: Channel, seq: u64, payload: by
             m.set_seq(seq);
             match protocol::encode_json(&m) {
                 Ok(json) => (m, json),
-                Err(_) => return,
+                Err(_) => {
+                    hub.skip_to(channel, seq);
+                    return false;
+                }
             }
         }
         Ok(_) | Err(_) => {
             stats.malformed.fetch_add(1, Ordering::Relaxed);
-            // Skipped, not replaced: the next message is then a gap (below), which clients
-            // see as one and resume across.
+            // Skipped, not replaced: clients see a gap there and resume across it.
             tracing::warn!(
                 channel = channel.as_str(),
                 seq,
                 "malformed message in the stream; skipped"
             );
-            return;
+            hub.skip_to(channel, seq);
+            return false;
         }
     };
     match hub.mirror(channel, message, json) {
         Mirrored::Applied => {
             stats.applied.fetch_add(1, Ordering::Relaxed);
+            false
         }
-        Mirrored::Duplicate => {}
+        Mirrored::Duplicate => false,
         Mirrored::AfterGap { missing } => {
             stats.missed.fetch_add(missing, Ordering::Relaxed);
             tracing::warn!(
@@ -300,6 +355,7 @@ fn apply(hub: &Hub, stats: &MirrorStats, channel: Channel, seq: u64, payload: by
                 missing,
                 "messages aged out of the stream before this edge read them; resume across them is not exact"
             );
+            true
         }
     }
 }

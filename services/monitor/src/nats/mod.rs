@@ -110,7 +110,10 @@ pub fn jetstream(
     async_nats::jetstream::ContextBuilder::new()
         // Stream creation on a three-replica cluster can take seconds.
         .timeout(Duration::from_secs(10))
-        .max_ack_inflight(settings.max_in_flight)
+        // The publisher caps what it has in flight itself; this cap is only a backstop,
+        // and acknowledgements it stopped waiting for give their slot back within 5 s.
+        .max_ack_inflight(settings.max_in_flight.saturating_mul(2))
+        .ack_timeout(Duration::from_secs(5))
         .backpressure_on_inflight(true)
         .build(client)
 }

@@ -264,11 +264,38 @@ fn outage_logger(
                 });
                 let subject = layout.edge_log_subject(&node);
                 tokio::spawn(async move {
-                    if let Ok(payload) = protocol::encode_json(&message)
-                        && let Err(err) = js.publish(subject, payload).await
-                    {
-                        tracing::warn!(%err, "the outage log could not be published");
+                    let Ok(payload) = protocol::encode_json(&message) else {
+                        return;
+                    };
+                    // Right after a restart, JetStream may not have loaded the streams yet:
+                    // retry until the stream acknowledges it.
+                    for _ in 0..30 {
+                        let acked = match js.publish(subject.clone(), payload.clone()).await {
+                            Ok(ack) => match tokio::time::timeout(
+                                Duration::from_secs(2),
+                                ack.into_future(),
+                            )
+                            .await
+                            {
+                                Ok(Ok(_)) => true,
+                                Ok(Err(err)) => {
+                                    tracing::debug!(%err, "outage log not stored yet");
+                                    false
+                                }
+                                Err(_) => false,
+                            },
+                            Err(err) => {
+                                tracing::debug!(%err, "outage log not sent yet");
+                                false
+                            }
+                        };
+                        if acked {
+                            tracing::info!(subject, "outage log published");
+                            return;
+                        }
+                        tokio::time::sleep(Duration::from_secs(1)).await;
                     }
+                    tracing::warn!("the outage log could not be published");
                 });
             }
             _ => {}
@@ -285,8 +312,8 @@ struct StreamWatch {
 }
 
 /// Every second: how far each channel is behind its stream (the lag `/ready` and
-/// `/metrics` report), and a nudge to the followers when a stream moved on while nothing
-/// arrived for two seconds. Every five seconds: the epoch. Streams recreated under a
+/// `/metrics` report), and a nudge to the followers when a channel's stream moved on while
+/// nothing arrived on it for two seconds, twice in a row. Every five seconds: the epoch. Streams recreated under a
 /// running edge make its history a different one (clients would see `seq` restart), so the
 /// edge then reports not ready; the load balancer drains it and the operator restarts it.
 async fn watch_streams(
@@ -297,6 +324,8 @@ async fn watch_streams(
 ) {
     use std::sync::atomic::Ordering;
     let mut ticks = 0u64;
+    // Per channel: consecutive ticks it was behind with nothing arriving.
+    let mut stuck = [0u8; 4];
     loop {
         tokio::select! {
             () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -304,19 +333,29 @@ async fn watch_streams(
         }
         ticks += 1;
         if let Ok(last) = layout.last_sequences(&js).await {
-            let mut behind = false;
+            let now = crate::clock::monotonic_us();
+            let mut nudge = false;
             for channel in Channel::ALL {
-                let lag = last[channel.index()].saturating_sub(watch.hub.seq(channel));
-                watch.stats.lag[channel.index()].store(lag, Ordering::Relaxed);
-                behind |= lag > 0;
+                let i = channel.index();
+                let lag = last[i].saturating_sub(watch.hub.seq(channel));
+                watch.stats.lag[i].store(lag, Ordering::Relaxed);
+                let quiet_us =
+                    now.saturating_sub(watch.stats.channel_message_us[i].load(Ordering::Relaxed));
+                stuck[i] = if lag > 0 && quiet_us > 2_000_000 {
+                    stuck[i].saturating_add(1)
+                } else {
+                    0
+                };
+                // Twice in a row, so that a message published just before the read does
+                // not count.
+                nudge |= stuck[i] >= 2;
             }
-            let quiet_us = crate::clock::monotonic_us()
-                .saturating_sub(watch.stats.last_message_us.load(Ordering::Relaxed));
-            if behind && quiet_us > 2_000_000 {
+            if nudge {
                 tracing::warn!(
                     ?last,
-                    "the streams moved on and nothing arrived for 2 s; following again"
+                    "a stream moved on and nothing arrived for 2 s; following again"
                 );
+                stuck = [0; 4];
                 watch.restart.send_modify(|n| *n += 1);
             }
         }
