@@ -5,7 +5,7 @@
 //! - `pipeline`: the release monitor's pipeline throughput and latency at rising simulator
 //!   rates (see `pipeline.rs`).
 //! - `loadtest`: WebSocket fan-out of the release monitor and three peer servers, side by side
-//!   (see `loadtest.rs`).
+//!   (see `loadtest/`).
 //! - `e2e`: type-checks the dashboard's modules with `tsc`, then runs the dashboard in
 //!   headless Chromium against the real monitor binary (`tests/e2e`).
 //!
@@ -27,9 +27,10 @@ tasks:
   pipeline [--rates 10000,25000,50000,100000] [--seconds 10]
           the release monitor's pipeline on its simulator: updates/s, latency, CPU
   loadtest [--targets dexmon,naive,node-ws,python-websockets]
-           [--scenarios sweep,latency,idle,stall,msgpack,e2e] [--seconds 5]
+           [--scenarios sweep,latency,idle,stall,msgpack,e2e,nats] [--seconds 5]
            [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--write-docs]
-          WebSocket fan-out of dexmon and its peers, side by side (see loadtest.rs)";
+          WebSocket fan-out of dexmon and its peers, side by side, and dexmon through
+          NATS JetStream (see loadtest/)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

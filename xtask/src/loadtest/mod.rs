@@ -29,6 +29,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
+
+mod nats;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -91,7 +93,9 @@ pub(crate) struct Options {
     pub(crate) write_docs: bool,
 }
 
-const SCENARIOS: [&str; 6] = ["sweep", "latency", "idle", "stall", "msgpack", "e2e"];
+const SCENARIOS: [&str; 7] = [
+    "sweep", "latency", "idle", "stall", "msgpack", "e2e", "nats",
+];
 
 impl Options {
     pub(crate) fn parse(args: &[String]) -> Result<Self, String> {
@@ -417,7 +421,16 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(server: &Server, target: Target, codec: Codec) -> Result<Socket, String> {
-    let mut request = format!("ws://{}{}", server.addr, server.path)
+    connect_to(&server.addr, server.path, target, codec).await
+}
+
+async fn connect_to(
+    addr: &str,
+    path: &str,
+    target: Target,
+    codec: Codec,
+) -> Result<Socket, String> {
+    let mut request = format!("ws://{addr}{path}")
         .into_client_request()
         .map_err(|e| e.to_string())?;
     if codec == Codec::MsgPack {
@@ -1134,6 +1147,13 @@ async fn scenarios(
                 Ok(Err(err)) => failures.push(format!("idle {}: {err}", target.name())),
                 Err(_) => failures.push(format!("idle {}: over 5 minutes", target.name())),
             }
+        }
+    }
+    if has("nats") && o.targets.contains(&Target::Dexmon) {
+        eprintln!("loadtest: dexmon through NATS JetStream");
+        match nats::scenario(bins, o).await {
+            Ok(note) => notes.push(note),
+            Err(err) => failures.push(format!("nats: {err}")),
         }
     }
     Ok((results, idle, failures, notes))
