@@ -18,16 +18,46 @@ fn no_nats() -> bool {
 /// A config file for both roles: the server, a short lease so failover tests are quick,
 /// and an ingest buffer of `buffer` messages.
 fn config(dir: &TempDir, nats: &NatsServer, buffer: usize) -> String {
+    config_with(dir, nats, buffer, 100_000)
+}
+
+/// The same, with a retention window of `max_messages` per channel.
+fn config_with(dir: &TempDir, nats: &NatsServer, buffer: usize, max_messages: usize) -> String {
     let path = dir.path().join("cluster.toml");
     std::fs::write(
         &path,
         format!(
-            "[simulator]\nrate = 1000\n\n[nats]\nurl = \"{}\"\nlease_ttl_ms = 1500\nmax_messages = 100000\nmax_age_secs = 600\nbuffer = {buffer}\n",
+            "[simulator]\nrate = 1000\n\n[nats]\nurl = \"{}\"\nlease_ttl_ms = 1500\nmax_messages = {max_messages}\nmax_age_secs = 600\nbuffer = {buffer}\n",
             nats.url()
         ),
     )
     .unwrap();
     path.to_str().unwrap().to_owned()
+}
+
+/// A nats-server, one leading ingest node and one edge, all on loopback.
+struct Deployment {
+    dir: TempDir,
+    nats: NatsServer,
+    config: String,
+    i1: Monitor,
+    e1: Monitor,
+}
+
+fn deploy(name: &str, buffer: usize, max_messages: usize) -> Deployment {
+    let dir = TempDir::new(name);
+    let nats = NatsServer::start(dir.path());
+    let config = config_with(&dir, &nats, buffer, max_messages);
+    let i1 = ingest("i1", &config);
+    wait_leader(&i1);
+    let e1 = edge("e1", &config);
+    Deployment {
+        dir,
+        nats,
+        config,
+        i1,
+        e1,
+    }
 }
 
 fn ingest(name: &str, config: &str) -> Monitor {
@@ -154,12 +184,13 @@ async fn a_killed_edges_clients_resume_on_another_edge_exactly() {
     if no_nats() {
         return;
     }
-    let dir = TempDir::new("cluster-edge");
-    let nats = NatsServer::start(dir.path());
-    let config = config(&dir, &nats, 65_536);
-    let i1 = ingest("i1", &config);
-    wait_leader(&i1);
-    let e1 = edge("e1", &config);
+    let Deployment {
+        dir: _dir,
+        nats: _nats,
+        config,
+        i1: _i1,
+        e1,
+    } = deploy("cluster-edge", 65_536, 100_000);
     let e2 = edge("e2", &config);
 
     let mut on_e1 = Client::connect(&e1.addr).await;
@@ -260,12 +291,13 @@ async fn a_restarted_nats_server_keeps_clients_and_resume_exact() {
     if no_nats() {
         return;
     }
-    let dir = TempDir::new("cluster-nats");
-    let mut nats = NatsServer::start(dir.path());
-    let config = config(&dir, &nats, 65_536);
-    let i1 = ingest("i1", &config);
-    wait_leader(&i1);
-    let e1 = edge("e1", &config);
+    let Deployment {
+        dir: _dir,
+        mut nats,
+        config: _config,
+        i1: _i1,
+        e1,
+    } = deploy("cluster-nats", 65_536, 100_000);
 
     let mut kept = Client::connect(&e1.addr).await;
     let epoch = kept.connected.epoch.clone();
@@ -344,12 +376,13 @@ async fn restarting_every_dexmon_process_keeps_the_epoch_and_resume() {
     if no_nats() {
         return;
     }
-    let dir = TempDir::new("cluster-restart");
-    let nats = NatsServer::start(dir.path());
-    let config = config(&dir, &nats, 65_536);
-    let i1 = ingest("i1", &config);
-    wait_leader(&i1);
-    let e1 = edge("e1", &config);
+    let Deployment {
+        dir: _dir,
+        nats: _nats,
+        config,
+        i1,
+        e1,
+    } = deploy("cluster-restart", 65_536, 100_000);
     let mut client = Client::connect(&e1.addr).await;
     let epoch = client.connected.epoch.clone();
     let mut seen = Seen::default();
@@ -376,13 +409,13 @@ async fn an_ingest_cut_off_from_nats_degrades_then_resyncs() {
     if no_nats() {
         return;
     }
-    let dir = TempDir::new("cluster-outage");
-    let mut nats = NatsServer::start(dir.path());
-    // A small buffer, so the outage outgrows it within a second.
-    let config = config(&dir, &nats, 256);
-    let i1 = ingest("i1", &config);
-    wait_leader(&i1);
-    let e1 = edge("e1", &config);
+    let Deployment {
+        dir: _dir,
+        mut nats,
+        config: _config,
+        i1,
+        e1,
+    } = deploy("cluster-outage", 256, 100_000);
     let mut client = Client::connect(&e1.addr).await;
     let mut seen = Seen::default();
     read_opportunities(&mut client, &mut seen, 10).await;
@@ -419,4 +452,136 @@ async fn an_ingest_cut_off_from_nats_degrades_then_resyncs() {
     let dropped = health_nats(&i1).map(|n| n["dropped"].clone());
     println!("the ingest dropped {dropped:?} messages while NATS was away, then resynced");
     assert!(ready(&e1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_beyond_the_window_gets_a_snapshot_on_an_edge() {
+    if no_nats() {
+        return;
+    }
+    let Deployment {
+        dir: _dir,
+        nats: _nats,
+        config,
+        i1,
+        e1,
+    } = deploy("cluster-window", 65_536, 40);
+    let mut client = Client::connect(&e1.addr).await;
+    let epoch = client.connected.epoch.clone();
+    let mut seen = Seen::default();
+    read_opportunities(&mut client, &mut seen, 5).await;
+    let early = seen.last_opportunity();
+    read_opportunities(&mut client, &mut seen, 60).await;
+    let resumed = client.resume("opportunities", &epoch, early).await;
+    assert!(!resumed.recovered, "{resumed:?}");
+    assert!(resumed.from_seq > early + 1, "{resumed:?}");
+    let snapshot = client
+        .until("a snapshot", |m| {
+            matches!(m, ServerMessage::Snapshot(s) if s.channel == protocol::Channel::Opportunities)
+        })
+        .await;
+    let ServerMessage::Snapshot(snapshot) = snapshot else {
+        unreachable!()
+    };
+    assert!(snapshot.opportunities.is_some());
+    // The stream keeps the window too: a fresh edge replays exactly that much.
+    let e2 = edge("e2", &config);
+    let mut late = Client::connect(&e2.addr).await;
+    assert_eq!(late.connected.epoch, epoch);
+    let lost = late.resume("opportunities", &epoch, early).await;
+    assert!(!lost.recovered, "{lost:?}");
+    drop(i1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recreated_streams_are_a_new_epoch() {
+    if no_nats() {
+        return;
+    }
+    let Deployment {
+        dir: _dir,
+        nats,
+        config,
+        i1,
+        e1,
+    } = deploy("cluster-epoch", 65_536, 100_000);
+    let mut client = Client::connect(&e1.addr).await;
+    let epoch = client.connected.epoch.clone();
+    let mut seen = Seen::default();
+    read_opportunities(&mut client, &mut seen, 5).await;
+    let last = seen.last_opportunity();
+    drop(client);
+
+    // The history is lost: an operator deletes the streams.
+    let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    for channel in ["PRICES", "OPPORTUNITIES", "HEALTH", "LOGS", "LATEST"] {
+        js.delete_stream(format!("DEXMON_{channel}")).await.unwrap();
+    }
+    // The running edge says it must be restarted...
+    let addr = e1.addr.clone();
+    let body = tokio::task::spawn_blocking(move || {
+        wait::until(
+            "the edge to see the new epoch",
+            Duration::from_secs(30),
+            || match http::get(&addr, "/ready") {
+                Some((503, body)) if body.contains("recreated") => Some(body),
+                _ => None,
+            },
+        )
+    })
+    .await
+    .unwrap();
+    println!("{body}");
+    // ...and a new edge serves the new history, where the old position does not resume.
+    let e2 = edge("e2", &config);
+    let mut fresh = Client::connect(&e2.addr).await;
+    assert_ne!(fresh.connected.epoch, epoch, "a new history is a new epoch");
+    let resumed = fresh.resume("opportunities", &epoch, last).await;
+    assert!(!resumed.recovered, "{resumed:?}");
+    drop(i1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_edge_catches_up_from_the_stream_without_a_gap() {
+    if no_nats() {
+        return;
+    }
+    let Deployment {
+        dir: _dir,
+        nats: _nats,
+        config: _config,
+        i1: _i1,
+        e1,
+    } = deploy("cluster-stall", 65_536, 100_000);
+    let mut client = Client::connect(&e1.addr).await;
+    let mut seen = Seen::default();
+    read_opportunities(&mut client, &mut seen, 10).await;
+    // The edge stops reading for 3 s (as a slow or overloaded edge would) while the ingest
+    // keeps publishing.
+    let pid = e1.child.id().to_string();
+    let signal = |sig: &str| {
+        assert!(
+            std::process::Command::new("kill")
+                .args([sig, &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    signal("-STOP");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    signal("-CONT");
+    read_opportunities(&mut client, &mut seen, 60).await;
+    seen.assert_contiguous("across the stall");
+    let addr = e1.addr.clone();
+    let nats = tokio::task::spawn_blocking(move || {
+        wait::until("the edge to catch up", Duration::from_secs(20), || {
+            http::json(&addr, "/health")
+                .and_then(|h| h.get("nats").cloned())
+                .filter(|n| n["lag"] == 0)
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(nats["missed"], 0, "nothing skipped: {nats}");
 }

@@ -1,4 +1,4 @@
-//! Configuration: the TOML file ([`file`]), and the [`Settings`] resolved from it, the
+//! Configuration: the TOML file ([`file`](mod@file)), and the [`Settings`] resolved from it, the
 //! environment and the command line ([`settings`]).
 
 pub mod file;

@@ -149,17 +149,32 @@ impl Layout {
     /// A stream is missing or JetStream did not answer.
     pub async fn epoch(&self, js: &jetstream::Context) -> Result<String, async_nats::Error> {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for channel in Channel::ALL {
-            let info = js
-                .get_stream(self.stream(channel))
-                .await?
-                .get_info()
-                .await?;
+        for info in self.stream_infos(js).await? {
             for byte in info.created.unix_timestamp_nanos().to_le_bytes() {
                 hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
             }
         }
         Ok(format!("{hash:016x}"))
+    }
+
+    /// Each channel stream's information, in [`Channel::ALL`] order.
+    ///
+    /// # Errors
+    /// A stream is missing or JetStream did not answer.
+    pub async fn stream_infos(
+        &self,
+        js: &jetstream::Context,
+    ) -> Result<Vec<stream::Info>, async_nats::Error> {
+        let mut infos = Vec::with_capacity(Channel::ALL.len());
+        for channel in Channel::ALL {
+            infos.push(
+                js.get_stream(self.stream(channel))
+                    .await?
+                    .get_info()
+                    .await?,
+            );
+        }
+        Ok(infos)
     }
 
     /// Each channel stream's last sequence, in [`Channel::ALL`] order.
@@ -171,13 +186,8 @@ impl Layout {
         js: &jetstream::Context,
     ) -> Result<[u64; 4], async_nats::Error> {
         let mut last = [0; 4];
-        for channel in Channel::ALL {
-            let info = js
-                .get_stream(self.stream(channel))
-                .await?
-                .get_info()
-                .await?;
-            last[channel.index()] = info.state.last_sequence;
+        for (slot, info) in last.iter_mut().zip(self.stream_infos(js).await?) {
+            *slot = info.state.last_sequence;
         }
         Ok(last)
     }

@@ -148,12 +148,7 @@ pub async fn seed(
     hub: &Hub,
 ) -> Result<[u64; 4], async_nats::Error> {
     let mut targets = [0; 4];
-    for channel in Channel::ALL {
-        let info = js
-            .get_stream(layout.stream(channel))
-            .await?
-            .get_info()
-            .await?;
+    for (channel, info) in Channel::ALL.into_iter().zip(layout.stream_infos(js).await?) {
         let state = &info.state;
         if state.messages == 0 {
             // Everything aged out: the next message is `last + 1`.

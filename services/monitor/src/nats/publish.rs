@@ -251,6 +251,12 @@ impl Publisher {
             self.republish = true;
         }
         if self.last.is_none() {
+            // The streams may have been deleted under a running leader: make them again
+            // (a new history, so edges see a new epoch).
+            if self.layout.last_sequences(&self.js).await.is_err() {
+                self.layout.ensure(&self.js, &self.settings).await?;
+                self.republish = true;
+            }
             self.last = Some(self.layout.last_sequences(&self.js).await?);
         }
         if !self.republish {

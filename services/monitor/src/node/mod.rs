@@ -144,21 +144,33 @@ struct Parts {
 /// Role `all`: ingest and serve in one process, through the in-memory hub.
 fn single(settings: &Settings, stop: &watch::Receiver<bool>) -> Result<Parts, MonitorError> {
     let hub = Arc::new(hub::Hub::with_history(HUB_CAPACITY, settings.history));
-    let ingest = ingest::spawn(settings, &hub, stop)?;
+    let mut ingest = ingest::spawn(settings, &hub, stop)?;
     let state = ingest_state(settings, &hub, &ingest, stop, None);
-    let mut tasks = ingest.tasks;
+    let mut tasks = std::mem::take(&mut ingest.tasks);
     tasks.extend(reporters(settings, &state, stop));
-    Ok(Parts {
-        router: http::router(state),
-        hub,
-        source: ingest.source,
-        live: ingest.live,
-        cex: ingest.cex,
-        pools: ingest.pools,
-        reload: ingest.reload,
-        queue: ingest.queue,
-        tasks,
-    })
+    Ok(Parts::of_ingest(http::router(state), hub, ingest, tasks))
+}
+
+impl Parts {
+    /// The parts of a node that runs the pipeline (`tasks` includes the ingest's own).
+    fn of_ingest(
+        router: axum::Router,
+        hub: Arc<hub::Hub>,
+        ingest: ingest::Ingest,
+        tasks: Vec<JoinHandle<()>>,
+    ) -> Self {
+        Self {
+            router,
+            hub,
+            source: ingest.source,
+            live: ingest.live,
+            cex: ingest.cex,
+            pools: ingest.pools,
+            reload: ingest.reload,
+            queue: ingest.queue,
+            tasks,
+        }
+    }
 }
 
 /// Broadcast buffer of the hub, in messages, for subscribers that fall behind.

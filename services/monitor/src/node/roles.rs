@@ -23,7 +23,7 @@ pub(super) async fn ingest(
         nats_settings.buffer,
         settings.history,
     ));
-    let ingest = ingest::spawn(settings, &hub, stop)?;
+    let mut ingest = ingest::spawn(settings, &hub, stop)?;
     let connection = Arc::new(source::SourceStatus::new("nats"));
     let client = nats::connect(nats_settings, "ingest", connection, |_| {})
         .await
@@ -42,7 +42,7 @@ pub(super) async fn ingest(
         publish: publish_stats.clone(),
     };
     let state = ingest_state(settings, &hub, &ingest, stop, Some(node));
-    let mut tasks = ingest.tasks;
+    let mut tasks = std::mem::take(&mut ingest.tasks);
     tasks.extend(reporters(settings, &state, stop));
     let (hub2, settings2, mut stop2) = (hub.clone(), nats_settings.clone(), stop.clone());
     tasks.push(tokio::spawn(async move {
@@ -80,17 +80,12 @@ pub(super) async fn ingest(
         .await;
         let _ = lease_task.await;
     }));
-    Ok(Parts {
-        router: http::ops_router(state),
+    Ok(Parts::of_ingest(
+        http::ops_router(state),
         hub,
-        source: ingest.source,
-        live: ingest.live,
-        cex: ingest.cex,
-        pools: ingest.pools,
-        reload: ingest.reload,
-        queue: ingest.queue,
+        ingest,
         tasks,
-    })
+    ))
 }
 
 /// Role `edge`: JetStream ▸ hub ▸ `/ws`, REST and the dashboard. Returns once every channel
