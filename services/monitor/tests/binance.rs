@@ -307,7 +307,12 @@ async fn a_book_away_from_the_pools_opens_a_cex_dex_opportunity_and_closing_it_c
     s.simulator.updates_per_second = 500;
     let server = start(s).await;
     let mut ws = support::ws_client::connect(&server).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let pool_price = loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "three SOL/USDC pools never priced"
+        );
         let sol_usdc: Vec<_> = server
             .hub
             .prices()
@@ -319,12 +324,10 @@ async fn a_book_away_from_the_pools_opens_a_cex_dex_opportunity_and_closing_it_c
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    // Bids 3% above every pool: buy SOL on a pool, sell it into the book.
-    binance.send(Command::Text(sol_depth(
-        1,
-        pool_price * 1.03,
-        pool_price * 1.031,
-    )));
+    // Bids 3% above every pool: buy SOL on a pool, sell it into the book. The book is sent
+    // again every 300 ms, as Binance's depth stream does, so that a slow machine never lets
+    // it age past the detector's limit before the opportunity is judged.
+    let bids_above = keep_sending(binance.clone(), 1, pool_price * 1.03, pool_price * 1.031);
     let opened = support::ws_client::until(&mut ws, "a cex_dex open", |m| {
         matches!(m, protocol::ServerMessage::Opportunity(o)
             if o.opportunity_type == protocol::OpportunityType::CexDex
@@ -361,14 +364,32 @@ async fn a_book_away_from_the_pools_opens_a_cex_dex_opportunity_and_closing_it_c
         book_leg.amount_in
     );
     // The book comes back to the pools: the opportunity closes.
-    binance.send(Command::Text(sol_depth(
-        2,
+    bids_above.abort();
+    let back = keep_sending(
+        binance.clone(),
+        1_000_000,
         pool_price * 0.9995,
         pool_price * 1.0005,
-    )));
+    );
     support::ws_client::until(&mut ws, "its close", |m| {
         matches!(m, protocol::ServerMessage::Opportunity(c)
             if c.id == o.id && c.status == protocol::OpportunityStatus::Close)
     })
     .await;
+    back.abort();
+}
+
+/// Sends the SOLUSDC book every 300 ms with rising update ids, until aborted.
+fn keep_sending(
+    binance: BinanceStandIn,
+    first_id: u64,
+    bid: f64,
+    ask: f64,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for id in first_id.. {
+            binance.send(Command::Text(sol_depth(id, bid, ask)));
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    })
 }
