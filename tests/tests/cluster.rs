@@ -490,6 +490,22 @@ async fn a_resume_beyond_the_window_gets_a_snapshot_on_an_edge() {
     assert_eq!(late.connected.epoch, epoch);
     let lost = late.resume("opportunities", &epoch, early).await;
     assert!(!lost.recovered, "{lost:?}");
+    // Its snapshot does not depend on how long it has been up: with 40 messages retained
+    // per channel, the late edge knows every pool's price from the latest stream.
+    let pools = |addr: &str| -> std::collections::BTreeSet<String> {
+        http::json(addr, "/api/prices")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p["pool"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (old_edge, new_edge) = (pools(&e1.addr), pools(&e2.addr));
+    assert!(old_edge.len() >= 10, "{old_edge:?}");
+    assert_eq!(
+        old_edge, new_edge,
+        "the late edge's prices cover the same pools"
+    );
     drop(i1);
 }
 
