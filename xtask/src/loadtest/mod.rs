@@ -453,6 +453,38 @@ async fn connect_to(
     Ok(ws)
 }
 
+/// Every healthy client's figures, added up.
+struct Totals {
+    latencies: Histogram<u64>,
+    delivered: u64,
+    lost: u64,
+    duplicates: u64,
+    disconnected: usize,
+}
+
+/// Waits for the client tasks (after their stop) and adds up what they measured.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<ClientStats>>) -> Result<Totals, String> {
+    let mut totals = Totals {
+        latencies: Histogram::new_with_bounds(1, 600_000_000, 3).map_err(|e| e.to_string())?,
+        delivered: 0,
+        lost: 0,
+        duplicates: 0,
+        disconnected: 0,
+    };
+    for task in tasks {
+        let c = task.await.map_err(|e| e.to_string())?;
+        totals
+            .latencies
+            .add(&c.latencies)
+            .map_err(|e| e.to_string())?;
+        totals.delivered += c.delivered;
+        totals.lost += c.lost;
+        totals.duplicates += c.duplicates;
+        totals.disconnected += usize::from(c.disconnected);
+    }
+    Ok(totals)
+}
+
 async fn read_client(
     mut ws: Socket,
     codec: Codec,
@@ -654,17 +686,13 @@ async fn run_once(
     let cpu = cpu_ns(server.pid).saturating_sub(cpu_start);
     let rss = rss_kib(server.pid);
     let _ = stop_tx.send(true);
-    let mut latencies =
-        Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).map_err(|e| e.to_string())?;
-    let (mut delivered, mut lost, mut duplicates, mut disconnected) = (0, 0, 0, 0);
-    for task in tasks {
-        let c = task.await.map_err(|e| e.to_string())?;
-        latencies.add(&c.latencies).map_err(|e| e.to_string())?;
-        delivered += c.delivered;
-        lost += c.lost;
-        duplicates += c.duplicates;
-        disconnected += usize::from(c.disconnected);
-    }
+    let Totals {
+        latencies,
+        delivered,
+        lost,
+        duplicates,
+        disconnected,
+    } = gather(tasks).await?;
     drop(stalled);
     drop(server);
     #[allow(clippy::cast_precision_loss)]

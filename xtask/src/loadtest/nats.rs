@@ -19,7 +19,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use hdrhistogram::Histogram;
 
 use super::{
     Binaries, Codec, Options, Scenario, Target, connect_to, cpu_ns, free_port, now_ns, read_client,
@@ -264,16 +263,13 @@ async fn run_cluster(
     let dexmon_cpu = dexmon_cpu(&dexmon_pids).saturating_sub(dexmon_cpu0);
     let varz1 = cluster.varz();
     let _ = stop_tx.send(true);
-    let mut latencies =
-        Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).map_err(|e| e.to_string())?;
-    let (mut delivered, mut lost, mut duplicates) = (0, 0, 0);
-    for task in tasks {
-        let c = task.await.map_err(|e| e.to_string())?;
-        latencies.add(&c.latencies).map_err(|e| e.to_string())?;
-        delivered += c.delivered;
-        lost += c.lost;
-        duplicates += c.duplicates;
-    }
+    let super::Totals {
+        latencies,
+        delivered,
+        lost,
+        duplicates,
+        ..
+    } = super::gather(tasks).await?;
     // Messages the ingest published into JetStream in the window (one per benchmark log, plus
     // the few real ones): nats-server's inbound messages include acks and consumer requests,
     // so the published count is what the edges were sent, per edge.
