@@ -29,6 +29,7 @@ fn price(pool: &str, price: f64) -> ServerMessage {
         liquidity: 1.0,
         slot: 1,
         last_update_ms: 0,
+        update_received_us: None,
     })
 }
 

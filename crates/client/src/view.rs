@@ -156,6 +156,7 @@ mod tests {
             liquidity: 1.0,
             slot: 0,
             last_update_ms: 0,
+            update_received_us: None,
             bid: book.map(|b| b.0),
             ask: book.map(|b| b.1),
         })

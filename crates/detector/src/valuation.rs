@@ -212,6 +212,7 @@ impl Valuation<'_> {
                 detection_latency_ms: now_us.saturating_sub(trigger_at_us) as f64 / 1_000.0,
                 slot_delta: checks.slot_delta,
                 data_freshness_ms: checks.age_us / 1_000,
+                update_received_us: None,
             },
             legs: sides
                 .iter()

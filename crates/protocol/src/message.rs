@@ -258,6 +258,13 @@ pub struct PriceUpdate {
     pub slot: u64,
     /// Milliseconds between the account update's arrival and this message.
     pub last_update_ms: u64,
+    /// When the server received the account update (for a `cex_book`, the book) this price
+    /// was computed from, in microseconds since the Unix epoch. A client on a synchronised
+    /// clock gets its end-to-end latency from it to the microsecond. Absent from servers that
+    /// predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub update_received_us: Option<u64>,
 }
 
 /// Whether an opportunity just opened, changed materially, or closed.
@@ -310,6 +317,12 @@ pub struct Timing {
     pub slot_delta: u64,
     /// Age of the oldest leg's data when the decision was made.
     pub data_freshness_ms: u64,
+    /// When the server received the update that triggered this decision (an account update,
+    /// or an exchange book), in microseconds since the Unix epoch. Absent from servers that
+    /// predate it, and from decisions no update triggered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "typescript", ts(optional))]
+    pub update_received_us: Option<u64>,
 }
 
 /// One swap of an opportunity. Amounts are integer token units (before decimals), carried as

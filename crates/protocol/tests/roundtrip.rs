@@ -49,6 +49,7 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
             any::<u64>(),
             proptest::option::of(finite()),
             proptest::option::of(finite()),
+            proptest::option::of(any::<u64>()),
         ),
     )
         .prop_map(
@@ -62,7 +63,7 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
                 price,
                 liquidity,
                 slot,
-                (last_update_ms, bid, ask),
+                (last_update_ms, bid, ask, update_received_us),
             )| {
                 PriceUpdate {
                     seq,
@@ -77,6 +78,7 @@ fn price_update() -> impl Strategy<Value = PriceUpdate> {
                     last_update_ms,
                     bid,
                     ask,
+                    update_received_us,
                 }
             },
         )
@@ -126,6 +128,7 @@ fn opportunity() -> impl Strategy<Value = Opportunity> {
             finite(),
             any::<u64>(),
             any::<u64>(),
+            proptest::option::of(any::<u64>()),
         ),
         prop::collection::vec(leg(), 0..4),
     )
@@ -134,7 +137,7 @@ fn opportunity() -> impl Strategy<Value = Opportunity> {
                 (seq, timestamp, id, status),
                 (opportunity_type, pair, buy_dex, sell_dex),
                 (buy_price, sell_price, gross, net, size, confidence),
-                (fees, slip, gas, lat, slot_delta, fresh),
+                (fees, slip, gas, lat, slot_delta, fresh, received),
                 legs,
             )| Opportunity {
                 seq,
@@ -160,6 +163,7 @@ fn opportunity() -> impl Strategy<Value = Opportunity> {
                     detection_latency_ms: lat,
                     slot_delta,
                     data_freshness_ms: fresh,
+                    update_received_us: received,
                 },
                 legs,
             },

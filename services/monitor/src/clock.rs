@@ -20,6 +20,13 @@ pub fn unix_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// Wall-clock microseconds since the Unix epoch.
+pub fn unix_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
 /// Wall-clock seconds since the Unix epoch: for the fee models' time parameters.
 pub fn unix_s() -> u64 {
     u64::try_from(unix_ms() / 1_000).unwrap_or(0)
@@ -31,9 +38,9 @@ pub fn unix_s() -> u64 {
 pub struct BatchClock {
     /// [`monotonic_us`] when the batch was taken: ages, throttles and opportunity lifetimes.
     pub now_us: u64,
-    /// Unix milliseconds; its seconds are the fee models' time parameter (DLMM and CLMM
-    /// volatility decay).
-    pub unix_ms: i64,
+    /// Unix microseconds at the same instant; its seconds are the fee models' time parameter
+    /// (DLMM and CLMM volatility decay).
+    pub unix_us: i64,
 }
 
 impl BatchClock {
@@ -41,12 +48,25 @@ impl BatchClock {
     pub fn wall() -> Self {
         Self {
             now_us: monotonic_us(),
-            unix_ms: unix_ms(),
+            unix_us: unix_us(),
         }
     }
 
     /// Unix seconds.
     pub fn unix_s(self) -> u64 {
-        u64::try_from(self.unix_ms / 1_000).unwrap_or(0)
+        u64::try_from(self.unix_us / 1_000_000).unwrap_or(0)
+    }
+
+    /// Unix milliseconds.
+    pub fn unix_ms(self) -> i64 {
+        self.unix_us / 1_000
+    }
+
+    /// The Unix time, in microseconds, of an earlier instant on [`monotonic_us`]: for the
+    /// `update_received_us` stamps that let a client measure its end-to-end latency to the
+    /// microsecond. Read from the batch's clocks, so a replay stamps the same values.
+    pub fn unix_us_of(self, monotonic: u64) -> u64 {
+        let age = i64::try_from(self.now_us.saturating_sub(monotonic)).unwrap_or(i64::MAX);
+        u64::try_from(self.unix_us.saturating_sub(age)).unwrap_or(0)
     }
 }

@@ -178,6 +178,7 @@ fn scripted(price: f64) -> ServerMessage {
         liquidity: 1_000.0,
         slot: 1,
         last_update_ms: 0,
+        update_received_us: None,
         bid: None,
         ask: None,
     })

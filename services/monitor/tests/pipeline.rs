@@ -75,6 +75,61 @@ fn seq_grows_by_one_per_channel_message() {
     assert!(last[Channel::Prices.index()] > 0);
 }
 
+/// A batch's prices are published before any of its detection work: no `price_update` of a
+/// batch follows one of its `opportunity` messages. Both carry the microsecond time their
+/// update arrived.
+#[test]
+fn a_batch_publishes_every_price_before_its_opportunities() {
+    let hub = Arc::new(Hub::new(1 << 20));
+    let mut rx = hub.subscribe();
+    let mut pipeline = support::pipeline(hub.clone());
+    let mut market = Market::new(&SimulatorConfig::default());
+    pipeline.process(market.snapshot(), None);
+    while rx.try_recv().is_ok() {}
+    let started_us = unix_us();
+    let (mut batches_with_both, mut opportunities) = (0, 0);
+    for _ in 0..300 {
+        // Twenty swaps a batch, as under load: several pools change in one batch.
+        let batch: Vec<_> = (0..20).flat_map(|_| market.step()).collect();
+        pipeline.process(batch, None);
+        let mut seen_opportunity = false;
+        let mut seen_price = false;
+        while let Ok(p) = rx.try_recv() {
+            match p.message.message() {
+                ServerMessage::PriceUpdate(price) => {
+                    assert!(
+                        !seen_opportunity,
+                        "price of {} published after an opportunity of its batch",
+                        price.pool
+                    );
+                    seen_price = true;
+                    let received = price.update_received_us.expect("price carries its stamp");
+                    assert!((started_us..=unix_us()).contains(&received));
+                }
+                ServerMessage::Opportunity(o) => {
+                    seen_opportunity = true;
+                    opportunities += 1;
+                    let received = o.timing.update_received_us.expect("trigger's stamp");
+                    assert!((started_us..=unix_us()).contains(&received));
+                }
+                _ => {}
+            }
+        }
+        batches_with_both += usize::from(seen_price && seen_opportunity);
+    }
+    assert!(
+        batches_with_both >= 5,
+        "only {batches_with_both} batches had both prices and opportunities ({opportunities} opportunities)"
+    );
+}
+
+fn unix_us() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970");
+    u64::try_from(since.as_micros()).expect("fits")
+}
+
 /// The real fixture accounts as one batch at `slot`.
 fn fixture_batch(
     accounts: &[support::geyser::Account],

@@ -65,7 +65,7 @@ fn replay_offline(path: &Path) -> Vec<serde_json::Value> {
         let (offset, unix_ms) = batch.processed_at.expect("recorded batches are complete");
         let clock = monitor::clock::BatchClock {
             now_us: base_us + offset,
-            unix_ms,
+            unix_us: unix_ms * 1_000,
         };
         let mut updates = batch.updates;
         for u in &mut updates {

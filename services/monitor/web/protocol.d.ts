@@ -207,7 +207,14 @@ slot: number,
 /**
  * Milliseconds between the account update's arrival and this message.
  */
-last_update_ms: number, };
+last_update_ms: number, 
+/**
+ * When the server received the account update (for a `cex_book`, the book) this price
+ * was computed from, in microseconds since the Unix epoch. A client on a synchronised
+ * clock gets its end-to-end latency from it to the microsecond. Absent from servers that
+ * predate it.
+ */
+update_received_us?: number, };
 
 export type Opportunity = { 
 /**
@@ -309,7 +316,13 @@ slot_delta: number,
 /**
  * Age of the oldest leg's data when the decision was made.
  */
-data_freshness_ms: number, };
+data_freshness_ms: number, 
+/**
+ * When the server received the update that triggered this decision (an account update,
+ * or an exchange book), in microseconds since the Unix epoch. Absent from servers that
+ * predate it, and from decisions no update triggered.
+ */
+update_received_us?: number, };
 
 export type Leg = { 
 /**

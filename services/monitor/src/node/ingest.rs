@@ -243,7 +243,7 @@ fn record(
             Some(slot) => rec.slot(slot, at.now_us),
             None => Ok(()),
         })
-        .and_then(|()| rec.batch_end(at.now_us, at.unix_ms));
+        .and_then(|()| rec.batch_end(at.now_us, at.unix_ms()));
     if let Err(err) = &result {
         tracing::error!(%err, "recording failed; it stops here and the monitor carries on");
     }

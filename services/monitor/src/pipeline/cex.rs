@@ -15,13 +15,18 @@ impl Pipeline {
     /// Processes the books that changed since the last call, at `clock`.
     pub fn process_books(&mut self, books: Vec<Book>, clock: BatchClock) {
         self.clock = clock;
+        // Prices first, as for pools: detection must not delay any book's price.
+        let mut live = Vec::with_capacity(books.len());
         for book in books {
             if book.bids.is_empty() && book.asks.is_empty() {
                 self.withdraw_book(&book);
-                continue;
+            } else {
+                self.publish_book(&book);
+                live.push(book);
             }
-            self.publish_book(&book);
-            self.detect_book(&book);
+        }
+        for book in &live {
+            self.detect_book(book);
         }
     }
 
@@ -32,7 +37,7 @@ impl Pipeline {
         let events = self
             .detector
             .remove_cex(book.venue, &book.symbol, self.clock.now_us);
-        self.publish_events(events);
+        self.publish_events(events, None);
     }
 
     fn detect_book(&mut self, book: &Book) {
@@ -77,7 +82,7 @@ impl Pipeline {
         let events = self.detector.apply_cex(input, self.clock.now_us);
         self.stats
             .record_latency(monotonic_us().saturating_sub(book.received_at_us));
-        self.publish_events(events);
+        self.publish_events(events, Some(book.received_at_us));
     }
 
     fn publish_book(&mut self, book: &Book) {
@@ -115,6 +120,7 @@ impl Pipeline {
             // Exchange books have no slot.
             slot: 0,
             last_update_ms: now.saturating_sub(book.received_at_us) / 1_000,
+            update_received_us: Some(self.clock.unix_us_of(book.received_at_us)),
             bid: Some(bid),
             ask: Some(ask),
         }));

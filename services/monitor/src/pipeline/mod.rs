@@ -313,8 +313,14 @@ impl Pipeline {
                 }
             }
         }
-        for pool in affected {
-            self.rebuild(pool);
+        // Every price of the batch goes out before any detection work: a bot acts on the
+        // first price it sees, and sizing opportunities takes far longer than pricing.
+        let priced: Vec<PoolUpdate> = affected
+            .into_iter()
+            .filter_map(|pool| self.reprice(pool))
+            .collect();
+        for update in priced {
+            self.detect(update);
         }
     }
 
@@ -362,11 +368,12 @@ impl Pipeline {
         );
     }
 
-    fn rebuild(&mut self, address: Pubkey) {
+    /// Prices one pool from its current accounts and publishes the price (unless throttled).
+    /// Returns what detection needs, or `None` when the pool cannot be priced (its price and
+    /// opportunities are then withdrawn).
+    fn reprice(&mut self, address: Pubkey) -> Option<PoolUpdate> {
         let clock = self.quote_clock();
-        let Some(pool) = self.market.pool(&address) else {
-            return;
-        };
+        let pool = self.market.pool(&address)?;
         let snapshot = match pool.snapshot(clock) {
             Ok(snapshot) => snapshot,
             Err(e) => {
@@ -378,9 +385,9 @@ impl Pipeline {
                     let events = self
                         .detector
                         .remove_pool(&address.to_bytes(), self.clock.now_us);
-                    self.publish_events(events);
+                    self.publish_events(events, None);
                 }
-                return;
+                return None;
             }
         };
         let kind = pool.kind();
@@ -406,8 +413,7 @@ impl Pipeline {
             received_at_us,
         };
         self.publish_price(&priced);
-        let now = self.clock.now_us;
-        let update = PoolUpdate {
+        Some(PoolUpdate {
             address: address.to_bytes(),
             dex: kind.dex().to_owned(),
             pool_type: kind.pool_type().to_owned(),
@@ -417,18 +423,31 @@ impl Pipeline {
             reserves,
             slot,
             received_at_us,
-        };
-        let events = self.detector.apply(update, now);
-        let latency = monotonic_us().saturating_sub(received_at_us);
-        self.stats.record_latency(latency);
-        self.publish_events(events);
+        })
     }
 
-    pub(crate) fn publish_events(&mut self, events: Vec<detector::OpportunityEvent>) {
+    /// Feeds one priced pool to the detector and publishes what it decided.
+    fn detect(&mut self, update: PoolUpdate) {
+        let received_at_us = update.received_at_us;
+        let events = self.detector.apply(update, self.clock.now_us);
+        let latency = monotonic_us().saturating_sub(received_at_us);
+        self.stats.record_latency(latency);
+        self.publish_events(events, Some(received_at_us));
+    }
+
+    /// Publishes the detector's events; `trigger_received_us` is when the update that caused
+    /// them arrived ([`monotonic_us`]), if one did.
+    pub(crate) fn publish_events(
+        &mut self,
+        events: Vec<detector::OpportunityEvent>,
+        trigger_received_us: Option<u64>,
+    ) {
+        let update_received_us = trigger_received_us.map(|at| self.clock.unix_us_of(at));
         for event in events {
-            let message = event.to_message(0, Timestamp::default(), |a| {
+            let mut message = event.to_message(0, Timestamp::default(), |a| {
                 Pubkey::new_from_array(*a).to_string()
             });
+            message.timing.update_received_us = update_received_us;
             if event.status == protocol::OpportunityStatus::Open {
                 tracing::info!(
                     id = %message.id,
@@ -516,6 +535,7 @@ impl Pipeline {
             liquidity,
             slot,
             last_update_ms: now.saturating_sub(received_at_us) / 1_000,
+            update_received_us: Some(self.clock.unix_us_of(received_at_us)),
             bid: None,
             ask: None,
         }));
@@ -563,7 +583,7 @@ impl Pipeline {
         let events = self
             .detector
             .remove_pool(&address.to_bytes(), self.clock.now_us);
-        self.publish_events(events);
+        self.publish_events(events, None);
     }
 
     /// Open opportunities now.

@@ -340,9 +340,9 @@ pub async fn run(
         }
         let clock = crate::clock::BatchClock {
             now_us: base_us + offset_us,
-            unix_ms: batch
+            unix_us: batch
                 .processed_at
-                .map_or_else(crate::clock::unix_ms, |(_, unix_ms)| unix_ms),
+                .map_or_else(crate::clock::unix_us, |(_, unix_ms)| unix_ms * 1_000),
         };
         let mut updates = batch.updates;
         for update in &mut updates {

@@ -531,6 +531,7 @@ mod tests {
             liquidity,
             slot: 1,
             last_update_ms: 0,
+            update_received_us: None,
             bid: None,
             ask: None,
         })
@@ -561,6 +562,7 @@ mod tests {
                 detection_latency_ms: 0.0,
                 slot_delta: 0,
                 data_freshness_ms: 0,
+                update_received_us: None,
             },
             legs: Vec::new(),
         })

@@ -254,6 +254,7 @@ mod tests {
             liquidity: 1.0,
             slot: 1,
             last_update_ms: 0,
+            update_received_us: None,
             bid: None,
             ask: None,
         });

@@ -156,6 +156,7 @@ pub(super) fn finish(
             detection_latency_ms: p.now_us.saturating_sub(p.trigger_at_us) as f64 / 1_000.0,
             slot_delta: 0,
             data_freshness_ms: pool_age.max(book_age) / 1_000,
+            update_received_us: None,
         },
         legs,
         cex: Some(CexTrade {
