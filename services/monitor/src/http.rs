@@ -290,14 +290,20 @@ async fn ready(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    // Figures kept as atomics elsewhere are copied into gauges at scrape time.
+    // Figures kept as atomics elsewhere are copied in at scrape time: levels as gauges, and
+    // running counts (`_total`) as counters, so that `rate()` works on them.
     let p = &state.pipeline;
     if let Some(nats) = &state.nats {
         nats.export_metrics();
     }
     #[allow(clippy::cast_precision_loss)]
     let set = |name: &'static str, value: u64| metrics::gauge!(name).set(value as f64);
+    let count = |name: &'static str, value: u64| metrics::counter!(name).absolute(value);
     set("dexmon_source_queue_depth", state.queue.len() as u64);
+    set(
+        "dexmon_ws_connections_active",
+        state.ws.stats.active.load(Ordering::Relaxed) as u64,
+    );
     let (q, l) = (&state.queue.stats, &state.live);
     for (name, value) in [
         ("dexmon_source_queue_pushed_total", &q.pushed),
@@ -311,25 +317,28 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         ("dexmon_live_fallback_polls_total", &l.fallback_polls),
         ("dexmon_live_rpc_failures_total", &l.rpc_failures),
         ("dexmon_live_malformed_updates_total", &l.malformed_updates),
-        ("dexmon_live_last_delivered_slot", &l.last_delivered_slot),
         ("dexmon_updates_total", &p.updates),
         ("dexmon_decode_failures_total", &p.decode_failures),
         ("dexmon_unknown_accounts_total", &p.unknown_accounts),
         ("dexmon_out_of_order_total", &p.out_of_order),
         ("dexmon_model_failures_total", &p.model_failures),
     ] {
-        set(name, value.load(Ordering::Relaxed));
+        count(name, value.load(Ordering::Relaxed));
     }
-    set("dexmon_latest_slot", p.latest_slot.load(Ordering::Relaxed));
     set(
+        "dexmon_live_last_delivered_slot",
+        l.last_delivered_slot.load(Ordering::Relaxed),
+    );
+    set("dexmon_latest_slot", p.latest_slot.load(Ordering::Relaxed));
+    count(
         "dexmon_live_pings_answered_total",
         l.sum(|e| &e.pings_answered),
     );
-    set(
+    count(
         "dexmon_live_subscriptions_total",
         l.sum(|e| &e.subscriptions),
     );
-    set(
+    count(
         "dexmon_live_watchdog_trips_total",
         l.sum(|e| &e.watchdog_trips),
     );
@@ -339,14 +348,13 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         "dexmon_open_opportunities",
         state.hub.open_opportunities().len() as u64,
     );
-    set(
+    count(
         "dexmon_source_reconnects_total",
         state.source.reconnects.load(Ordering::Relaxed),
     );
     for channel in Channel::ALL {
-        #[allow(clippy::cast_precision_loss)]
-        metrics::gauge!("dexmon_published_total", "channel" => channel.as_str())
-            .set(state.hub.published(channel) as f64);
+        metrics::counter!("dexmon_published_total", "channel" => channel.as_str())
+            .absolute(state.hub.published(channel));
     }
     let (source_state, _) = state.source.get();
     set_state_gauges(
@@ -393,15 +401,15 @@ fn endpoint_metrics(state: &AppState) {
             ("dexmon_endpoint_races_won_total", &e.races_won),
             ("dexmon_endpoint_races_lost_total", &e.races_lost),
             ("dexmon_endpoint_replay_refusals_total", &e.replay_refusals),
-            ("dexmon_endpoint_checkpoint_slot", &e.checkpoint),
+            // A counter in microseconds: `metrics` counters are integers.
+            ("dexmon_endpoint_lead_microseconds_total", &e.lead_us_total),
         ] {
-            #[allow(clippy::cast_precision_loss)]
-            metrics::gauge!(metric, "endpoint" => name.clone())
-                .set(value.load(Ordering::Relaxed) as f64);
+            metrics::counter!(metric, "endpoint" => name.clone())
+                .absolute(value.load(Ordering::Relaxed));
         }
         #[allow(clippy::cast_precision_loss)]
-        metrics::gauge!("dexmon_endpoint_lead_seconds_total", "endpoint" => name.clone())
-            .set(e.lead_us_total.load(Ordering::Relaxed) as f64 / 1e6);
+        metrics::gauge!("dexmon_endpoint_checkpoint_slot", "endpoint" => name.clone())
+            .set(e.checkpoint.load(Ordering::Relaxed) as f64);
         let (current, _) = e.status.get();
         set_state_gauges("dexmon_endpoint_state", ("endpoint", &name), current);
     }
@@ -418,8 +426,7 @@ fn cex_metrics(state: &AppState) {
         ("dexmon_cex_shutdown_events_total", &c.shutdown_events),
         ("dexmon_cex_feed_reconnects_total", &c.status.reconnects),
     ] {
-        #[allow(clippy::cast_precision_loss)]
-        metrics::gauge!(metric, "venue" => venue.clone()).set(value.load(Ordering::Relaxed) as f64);
+        metrics::counter!(metric, "venue" => venue.clone()).absolute(value.load(Ordering::Relaxed));
     }
     #[allow(clippy::cast_precision_loss)]
     metrics::gauge!("dexmon_cex_last_frame_age_seconds", "venue" => venue.clone()).set(

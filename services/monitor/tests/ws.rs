@@ -667,6 +667,24 @@ async fn rest_serves_the_catch_up_state() {
     ] {
         assert!(metrics.contains(name), "{name} missing from /metrics");
     }
+    // Running counts are Prometheus counters, so `rate()` works on them; levels are gauges.
+    let types: Vec<(&str, &str)> = metrics
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_once(' '))
+        .collect();
+    assert!(types.len() > 20, "{types:?}");
+    for (name, kind) in &types {
+        let expected = if name.ends_with("_total") {
+            "counter"
+        } else if name.ends_with("_seconds") {
+            "histogram"
+        } else {
+            "gauge"
+        };
+        assert_eq!(*kind, expected, "{name} is exported as a {kind}");
+    }
+    assert!(types.contains(&("dexmon_ws_connections_active", "gauge")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

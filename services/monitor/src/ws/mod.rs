@@ -85,14 +85,13 @@ impl Default for WsConfig {
     }
 }
 
-/// Counters shared by every connection, read by `/metrics` and the health report.
+/// Figures shared by every connection that the service reads back (the health report,
+/// `/api/stats`, and `/metrics` at scrape time). Running counts that nothing reads back go
+/// straight to `metrics` counters instead, so each event is counted once.
 #[derive(Debug, Default)]
 pub struct WsStats {
+    /// Open connections.
     pub active: AtomicUsize,
-    pub total: AtomicU64,
-    pub slow_consumer_closes: AtomicU64,
-    pub conflated: AtomicU64,
-    pub parse_errors: AtomicU64,
 }
 
 /// What the `/ws` handler needs.
@@ -111,7 +110,6 @@ struct Slot(Arc<WsStats>);
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.active.fetch_sub(1, Ordering::AcqRel);
-        metrics::gauge!("dexmon_ws_connections_active").decrement(1.0);
     }
 }
 
@@ -124,9 +122,7 @@ impl WsContext {
                 (n < self.config.max_connections).then_some(n + 1)
             });
         taken.ok().map(|_| {
-            self.stats.total.fetch_add(1, Ordering::Relaxed);
             metrics::counter!("dexmon_ws_connections_total").increment(1);
-            metrics::gauge!("dexmon_ws_connections_active").increment(1.0);
             Slot(self.stats.clone())
         })
     }
@@ -379,7 +375,6 @@ impl Connection {
         };
         if let ServerMessage::PriceUpdate(p) = message {
             if self.outbox.push_price(&p.pool, outgoing) {
-                self.ctx.stats.conflated.fetch_add(1, Ordering::Relaxed);
                 metrics::counter!("dexmon_ws_conflated_total").increment(1);
             }
         } else if self.outbox.push(outgoing).is_err() {
@@ -390,10 +385,6 @@ impl Connection {
     fn slow_consumer(&mut self) {
         self.outbox
             .close(close_code::SLOW_CONSUMER, "slow consumer");
-        self.ctx
-            .stats
-            .slow_consumer_closes
-            .fetch_add(1, Ordering::Relaxed);
         metrics::counter!("dexmon_ws_slow_consumer_closes_total").increment(1);
         tracing::warn!(peer = %self.peer, session = self.session_id, "websocket closed: slow consumer (4008)");
     }
@@ -465,7 +456,6 @@ impl Connection {
         match parsed {
             Ok(message) => self.on_message(message),
             Err((code, text)) => {
-                self.ctx.stats.parse_errors.fetch_add(1, Ordering::Relaxed);
                 metrics::counter!("dexmon_ws_parse_errors_total", "code" => code.as_str())
                     .increment(1);
                 tracing::info!(peer = %self.peer, session = self.session_id, %code, error = %text, "refused client message");
