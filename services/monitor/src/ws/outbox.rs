@@ -8,15 +8,15 @@
 //!   lane overflows the connection is closed with 4008 ("slow consumer") and the client
 //!   recovers with `resume`.
 //!
-//! The socket writer drains the reliable lane first, so a `snapshot` or `resumed` answer goes
+//! The socket writer takes the reliable lane first, so a `snapshot` or `resumed` answer goes
 //! out before the live prices that follow it.
+//!
+//! The connection's one task both fills and empties it, so it needs no lock and no wake-up.
 
 use std::collections::VecDeque;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use indexmap::IndexMap;
 use protocol::EncodedMessage;
-use tokio::sync::Notify;
 
 /// Why the connection must end, and the close frame to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,12 +55,11 @@ struct Lanes {
 /// The queue between a connection's fan-out and its socket writer.
 #[derive(Debug)]
 pub struct Outbox {
-    lanes: Mutex<Lanes>,
-    ready: Notify,
+    lanes: Lanes,
     capacity: usize,
 }
 
-/// One drain: messages to write, in order, then possibly the close frame.
+/// One take: messages to write, in order, then possibly the close frame.
 #[derive(Debug, Default)]
 pub struct Drained {
     pub messages: Vec<Outgoing>,
@@ -71,20 +70,15 @@ impl Outbox {
     /// An outbox whose reliable lane holds at most `capacity` messages (at least 1).
     pub fn new(capacity: usize) -> Self {
         Self {
-            lanes: Mutex::new(Lanes::default()),
-            ready: Notify::new(),
+            lanes: Lanes::default(),
             capacity: capacity.max(1),
         }
     }
 
-    fn lanes(&self) -> MutexGuard<'_, Lanes> {
-        self.lanes.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// Queues a pool's price, replacing any unsent price of the same pool. Returns whether an
     /// older one was replaced (conflated).
-    pub fn push_price(&self, pool: &str, message: Outgoing) -> bool {
-        let mut lanes = self.lanes();
+    pub fn push_price(&mut self, pool: &str, message: Outgoing) -> bool {
+        let lanes = &mut self.lanes;
         if lanes.closing.is_some() {
             return false;
         }
@@ -94,8 +88,6 @@ impl Outbox {
         if replaced {
             lanes.conflated += 1;
         }
-        drop(lanes);
-        self.ready.notify_one();
         replaced
     }
 
@@ -103,8 +95,8 @@ impl Outbox {
     ///
     /// # Errors
     /// [`Overflow`] when the lane is full; the outbox is then closing with 4008.
-    pub fn push(&self, message: Outgoing) -> Result<(), Overflow> {
-        let mut lanes = self.lanes();
+    pub fn push(&mut self, message: Outgoing) -> Result<(), Overflow> {
+        let lanes = &mut self.lanes;
         if lanes.closing.is_some() {
             return Ok(());
         }
@@ -113,42 +105,38 @@ impl Outbox {
                 code: protocol::close_code::SLOW_CONSUMER,
                 reason: "slow consumer",
             });
-            drop(lanes);
-            self.ready.notify_one();
             return Err(Overflow {
                 capacity: self.capacity,
             });
         }
         lanes.reliable.push_back(message);
-        drop(lanes);
-        self.ready.notify_one();
         Ok(())
     }
 
     /// Drops unsent prices (a fresh snapshot supersedes them).
-    pub fn clear_prices(&self) {
-        self.lanes().prices.clear();
+    pub fn clear_prices(&mut self) {
+        self.lanes.prices.clear();
     }
 
     /// Keeps only the unsent prices `keep` accepts (the filters changed).
-    pub fn retain_prices(&self, keep: impl Fn(&protocol::ServerMessage) -> bool) {
-        self.lanes().prices.retain(|_, o| keep(o.message.message()));
+    pub fn retain_prices(&mut self, keep: impl Fn(&protocol::ServerMessage) -> bool) {
+        self.lanes.prices.retain(|_, o| keep(o.message.message()));
     }
 
     /// Drops unsent messages of one channel from the reliable lane whose `seq` is at most
     /// `through` (a `resume` replays them in order instead).
-    pub fn remove_through(&self, channel: protocol::Channel, through: u64) {
+    pub fn remove_through(&mut self, channel: protocol::Channel, through: u64) {
         self.remove_through_and_delivered(channel, through);
     }
 
     /// Like [`Self::remove_through`], and also returns the first and last `seq` of the channel
     /// already handed to the writer, so a replay can leave those out.
     pub fn remove_through_and_delivered(
-        &self,
+        &mut self,
         channel: protocol::Channel,
         through: u64,
     ) -> Option<(u64, u64)> {
-        let mut lanes = self.lanes();
+        let lanes = &mut self.lanes;
         lanes.reliable.retain(|o| {
             let m = o.message.message();
             m.channel() != Some(channel) || m.seq().is_none_or(|s| s > through)
@@ -158,82 +146,70 @@ impl Outbox {
 
     /// Asks the writer to send a close frame after what is already queued. The first reason
     /// wins.
-    pub fn close(&self, code: u16, reason: &'static str) {
-        let mut lanes = self.lanes();
-        if lanes.closing.is_none() {
-            lanes.closing = Some(Closing { code, reason });
+    pub fn close(&mut self, code: u16, reason: &'static str) {
+        if self.lanes.closing.is_none() {
+            self.lanes.closing = Some(Closing { code, reason });
         }
-        drop(lanes);
-        self.ready.notify_one();
     }
 
     /// Whether the connection is closing.
     pub fn is_closing(&self) -> bool {
-        self.lanes().closing.is_some()
+        self.lanes.closing.is_some()
     }
 
     /// Prices replaced before they were sent, so far.
     pub fn conflated(&self) -> u64 {
-        self.lanes().conflated
+        self.lanes.conflated
     }
 
     /// How many more messages the reliable lane takes before it overflows.
     pub fn reliable_room(&self) -> usize {
-        self.capacity.saturating_sub(self.lanes().reliable.len())
+        self.capacity.saturating_sub(self.lanes.reliable.len())
     }
 
     /// Messages waiting, both lanes.
     pub fn len(&self) -> usize {
-        let lanes = self.lanes();
-        lanes.prices.len() + lanes.reliable.len()
+        self.lanes.prices.len() + self.lanes.reliable.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Waits until something is queued, then takes up to `max` messages: the reliable lane
-    /// first. A closing outbox still yields what was queued before the close, except after a
-    /// slow-consumer overflow, where the backlog is abandoned.
-    pub async fn drain(&self, max: usize) -> Drained {
-        loop {
-            let notified = self.ready.notified();
-            {
-                let mut lanes = self.lanes();
-                let mut drained = Drained::default();
-                let abandon = lanes
-                    .closing
-                    .as_ref()
-                    .is_some_and(|c| c.code == protocol::close_code::SLOW_CONSUMER);
-                if !abandon {
-                    while drained.messages.len() < max {
-                        match lanes.reliable.pop_front() {
-                            Some(m) => drained.messages.push(m),
-                            None => break,
-                        }
-                    }
-                    let room = max - drained.messages.len();
-                    let take = room.min(lanes.prices.len());
-                    drained
-                        .messages
-                        .extend(lanes.prices.drain(..take).map(|(_, m)| m));
-                }
-                for m in &drained.messages {
-                    let m = m.message.message();
-                    if let (Some(channel), Some(seq)) = (m.channel(), m.seq()) {
-                        let range = &mut lanes.delivered[channel.index()];
-                        *range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
-                    }
-                }
-                if lanes.reliable.is_empty() && lanes.prices.is_empty() || abandon {
-                    drained.closing.clone_from(&lanes.closing);
-                }
-                if !drained.messages.is_empty() || drained.closing.is_some() {
-                    return drained;
+    /// Takes up to `max` messages: the reliable lane first. A closing outbox still yields
+    /// what was queued before the close, and the close itself once that is all out, except
+    /// after a slow-consumer overflow, where the backlog is abandoned.
+    pub fn take(&mut self, max: usize) -> Drained {
+        let lanes = &mut self.lanes;
+        let mut drained = Drained::default();
+        let abandon = lanes
+            .closing
+            .as_ref()
+            .is_some_and(|c| c.code == protocol::close_code::SLOW_CONSUMER);
+        if !abandon {
+            while drained.messages.len() < max {
+                match lanes.reliable.pop_front() {
+                    Some(m) => drained.messages.push(m),
+                    None => break,
                 }
             }
-            notified.await;
+            let room = max - drained.messages.len();
+            let take = room.min(lanes.prices.len());
+            drained
+                .messages
+                .extend(lanes.prices.drain(..take).map(|(_, m)| m));
         }
+        for m in &drained.messages {
+            let m = m.message.message();
+            if let (Some(channel), Some(seq)) = (m.channel(), m.seq()) {
+                let range = &mut lanes.delivered[channel.index()];
+                *range = Some(range.map_or((seq, seq), |(first, _)| (first, seq)));
+            }
+        }
+        if lanes.reliable.is_empty() && lanes.prices.is_empty() || abandon {
+            drained.closing.clone_from(&lanes.closing);
+        }
+        drained
     }
 }
 
@@ -287,14 +263,14 @@ mod tests {
             .collect()
     }
 
-    #[tokio::test]
-    async fn prices_conflate_per_pool_and_reliable_messages_go_first() {
-        let outbox = Outbox::new(8);
+    #[test]
+    fn prices_conflate_per_pool_and_reliable_messages_go_first() {
+        let mut outbox = Outbox::new(8);
         assert!(!outbox.push_price("a", price("a", 1, 1.0)));
         assert!(!outbox.push_price("b", price("b", 2, 2.0)));
         assert!(outbox.push_price("a", price("a", 3, 3.0)));
         outbox.push(log(1)).unwrap();
-        let d = outbox.drain(10).await;
+        let d = outbox.take(10);
         assert_eq!(
             seqs(&d),
             vec![1, 2, 3],
@@ -305,45 +281,45 @@ mod tests {
         assert!(outbox.is_empty());
     }
 
-    #[tokio::test]
-    async fn overflowing_the_reliable_lane_closes_with_4008_and_abandons_the_backlog() {
-        let outbox = Outbox::new(2);
+    #[test]
+    fn overflowing_the_reliable_lane_closes_with_4008_and_abandons_the_backlog() {
+        let mut outbox = Outbox::new(2);
         outbox.push(log(1)).unwrap();
         outbox.push(log(2)).unwrap();
         assert_eq!(outbox.push(log(3)), Err(Overflow { capacity: 2 }));
-        let d = outbox.drain(10).await;
+        let d = outbox.take(10);
         assert!(d.messages.is_empty());
         assert_eq!(d.closing.unwrap().code, 4008);
     }
 
-    #[tokio::test]
-    async fn a_graceful_close_goes_out_after_what_was_queued() {
-        let outbox = Outbox::new(8);
+    #[test]
+    fn a_graceful_close_goes_out_after_what_was_queued() {
+        let mut outbox = Outbox::new(8);
         outbox.push(log(1)).unwrap();
         outbox.close(1001, "server going away");
-        let d = outbox.drain(10).await;
+        let d = outbox.take(10);
         assert_eq!(seqs(&d), vec![1]);
         assert_eq!(d.closing.unwrap().code, 1001);
     }
 
-    #[tokio::test]
-    async fn a_drain_is_bounded_and_resumable() {
-        let outbox = Outbox::new(100);
+    #[test]
+    fn a_drain_is_bounded_and_resumable() {
+        let mut outbox = Outbox::new(100);
         for seq in 1..=5 {
             outbox.push(log(seq)).unwrap();
         }
-        assert_eq!(seqs(&outbox.drain(3).await), vec![1, 2, 3]);
-        assert_eq!(seqs(&outbox.drain(3).await), vec![4, 5]);
+        assert_eq!(seqs(&outbox.take(3)), vec![1, 2, 3]);
+        assert_eq!(seqs(&outbox.take(3)), vec![4, 5]);
     }
 
-    #[tokio::test]
-    async fn resume_removes_queued_duplicates_of_one_channel_only() {
-        let outbox = Outbox::new(100);
+    #[test]
+    fn resume_removes_queued_duplicates_of_one_channel_only() {
+        let mut outbox = Outbox::new(100);
         outbox.push(log(4)).unwrap();
         outbox.push(log(5)).unwrap();
         outbox.push(log(6)).unwrap();
         outbox.remove_through(protocol::Channel::Logs, 5);
         outbox.remove_through(protocol::Channel::Opportunities, 100);
-        assert_eq!(seqs(&outbox.drain(10).await), vec![6]);
+        assert_eq!(seqs(&outbox.take(10)), vec![6]);
     }
 }

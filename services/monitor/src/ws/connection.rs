@@ -1,0 +1,312 @@
+//! One connection, served by one task: the hub's live messages go through its filters and
+//! alerts into its outbox, the client's requests are answered, and the [`Writer`] moves the
+//! outbox into the socket whenever the socket takes more, without ever waiting on it.
+//!
+//! Everything a connection holds while idle is here: its filters, alerts, limits, outbox and
+//! writer, one heartbeat timer and the hub's broadcast receiver.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures::stream::{SplitSink, SplitStream};
+use futures::StreamExt;
+use protocol::{Channel, Codec, Connected, ErrorCode, ServerMessage, close_code};
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use super::alerts::AlertBook;
+use super::outbox::{Outbox, Outgoing};
+use super::rate_limit::TokenBucket;
+use super::session::Session;
+use super::upgrade::WsContext;
+use super::writer::{Writer, Written};
+use super::{error, now};
+use crate::clock::monotonic_us;
+use crate::hub::Published;
+
+/// Live messages handled before the writer runs again: what arrived together leaves in one
+/// flush, and the client's requests still get their turn.
+const LIVE_BATCH: usize = 256;
+
+/// A connection's id, as the `connected` message and the logs show it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SessionId(u32);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:08x}", self.0)
+    }
+}
+
+/// Why [`Connection::serve`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// The outbox is closing: flush it and send the close frame.
+    Closing,
+    /// The client closed, or its socket failed while reading.
+    ByClient,
+    /// The socket failed while writing.
+    WriteFailed,
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+type Stream = SplitStream<WebSocket>;
+
+/// One connection's state.
+pub(super) struct Connection {
+    pub(super) ctx: WsContext,
+    pub(super) codec: Codec,
+    pub(super) peer: SocketAddr,
+    pub(super) session: Session,
+    pub(super) alerts: AlertBook,
+    pub(super) outbox: Outbox,
+    writer: Writer,
+    pub(super) bucket: TokenBucket,
+    pub(super) violations: u32,
+    pub(super) rate_violations: u32,
+    pub(super) last_rate_error_us: Option<u64>,
+    pub(super) session_id: SessionId,
+}
+
+impl Connection {
+    pub(super) async fn run(
+        socket: WebSocket,
+        ctx: WsContext,
+        codec: Codec,
+        peer: SocketAddr,
+        authorized: bool,
+    ) {
+        let config = ctx.config.clone();
+        let (mut sink, mut stream) = socket.split();
+        let mut conn = Self {
+            bucket: TokenBucket::new(config.rate_per_second, config.rate_burst, monotonic_us())
+                .unwrap_or_else(|_| {
+                    // The config is validated at start-up; this is only a safety net.
+                    TokenBucket::new(20.0, 40, monotonic_us()).unwrap_or_else(|_| unreachable!())
+                }),
+            session: Session::new(config.max_subscriptions),
+            alerts: AlertBook::new(config.max_alerts),
+            outbox: Outbox::new(config.outbox_capacity),
+            writer: Writer::new(codec),
+            ctx,
+            codec,
+            peer,
+            violations: 0,
+            rate_violations: 0,
+            last_rate_error_us: None,
+            session_id: SessionId(rand::random()),
+        };
+        tracing::debug!(peer = %conn.peer, session = %conn.session_id, ?codec, "websocket connected");
+        let ended = if authorized {
+            let rx = conn.ctx.hub.subscribe();
+            conn.greet();
+            conn.serve(rx, &mut sink, &mut stream).await
+        } else {
+            conn.reply(ServerMessage::Error(error(
+                None,
+                ErrorCode::Unauthorized,
+                "missing or wrong credentials",
+            )));
+            conn.outbox.close(close_code::UNAUTHORIZED, "unauthorized");
+            tracing::warn!(peer = %conn.peer, "websocket closed: unauthorized");
+            Ended::Closing
+        };
+        conn.finish(ended, &mut sink, &mut stream).await;
+        tracing::debug!(peer = %conn.peer, session = %conn.session_id, "websocket closed");
+    }
+
+    /// Serves the connection until it must close. The writer goes first whenever it has work:
+    /// it never waits on the socket, so a client that reads slowly only ever fills its own
+    /// outbox.
+    async fn serve(
+        &mut self,
+        mut rx: broadcast::Receiver<Published>,
+        sink: &mut Sink,
+        stream: &mut Stream,
+    ) -> Ended {
+        let mut shutdown = self.ctx.shutdown.clone();
+        let heartbeat = self.ctx.config.heartbeat;
+        let pong_deadline = heartbeat + self.ctx.config.pong_timeout;
+        let mut last_pong = Instant::now();
+        let mut next_ping = last_pong + heartbeat;
+        // The connection's one timer: the next ping, or the pong deadline if that is sooner.
+        let timer = tokio::time::sleep_until(next_ping.min(last_pong + pong_deadline));
+        tokio::pin!(timer);
+        loop {
+            if self.outbox.is_closing() {
+                return Ended::Closing;
+            }
+            let writing = self.writer.has_work(&self.outbox);
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => {
+                    self.outbox.close(close_code::GOING_AWAY, "server going away");
+                }
+                written = self.writer.write(sink, &mut self.outbox), if writing => {
+                    if written.is_err() {
+                        return Ended::WriteFailed;
+                    }
+                }
+                frame = stream.next() => match frame {
+                    Some(Ok(Message::Text(text))) => self.on_frame(text.as_bytes(), false),
+                    Some(Ok(Message::Binary(bytes))) => self.on_frame(&bytes, true),
+                    // Any frame from the client counts as alive too; tungstenite only reports
+                    // pongs here, so the pong time is the measure.
+                    Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
+                    Some(Ok(Message::Ping(_))) => {} // tungstenite answers pings itself
+                    Some(Ok(Message::Close(_))) | None => return Ended::ByClient,
+                    Some(Err(err)) => {
+                        tracing::debug!(peer = %self.peer, %err, "websocket read failed");
+                        return Ended::ByClient;
+                    }
+                },
+                live = rx.recv() => match live {
+                    Ok(published) => {
+                        self.forward(&published);
+                        self.forward_waiting(&mut rx);
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => self.lagged(missed),
+                    Err(broadcast::error::RecvError::Closed) => {
+                        self.outbox.close(close_code::GOING_AWAY, "server going away");
+                    }
+                },
+                () = &mut timer => {
+                    let now = Instant::now();
+                    if now >= last_pong + pong_deadline {
+                        tracing::info!(peer = %self.peer, "websocket closed: heartbeat timeout");
+                        self.outbox.close(close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout");
+                    } else if now >= next_ping {
+                        self.writer.ping();
+                        next_ping = now + heartbeat;
+                    }
+                    timer.as_mut().reset(next_ping.min(last_pong + pong_deadline));
+                }
+            }
+        }
+    }
+
+    /// Takes the live messages already waiting, up to [`LIVE_BATCH`].
+    fn forward_waiting(&mut self, rx: &mut broadcast::Receiver<Published>) {
+        for _ in 1..LIVE_BATCH {
+            match rx.try_recv() {
+                Ok(published) => self.forward(&published),
+                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                    self.lagged(missed);
+                    return;
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// This connection fell behind the hub itself: what it missed cannot be conflated any
+    /// more, so the client must resume.
+    fn lagged(&mut self, missed: u64) {
+        tracing::warn!(peer = %self.peer, missed, "connection lagged the hub; closing as slow consumer");
+        self.slow_consumer();
+    }
+
+    /// Ends the connection. When this side closes, what is queued and the close frame go out
+    /// while the client's frames are still read, so its answer (and any pong in flight) is
+    /// consumed: closing a socket with unread input resets it, and the client would lose the
+    /// close frame and its code. A client that does not read at all gets `close_grace`.
+    async fn finish(&mut self, ended: Ended, sink: &mut Sink, stream: &mut Stream) {
+        let grace = self.ctx.config.close_grace;
+        match ended {
+            Ended::WriteFailed => {}
+            Ended::ByClient => {
+                // Sends tungstenite's answer to the client's close, if it owes one.
+                let _ = tokio::time::timeout(grace, futures::SinkExt::close(sink)).await;
+            }
+            Ended::Closing => {
+                let write = async {
+                    while let Ok(Written::Flushed) = self.writer.write(sink, &mut self.outbox).await
+                    {
+                        if !self.writer.has_work(&self.outbox) {
+                            break;
+                        }
+                    }
+                };
+                let consume = async {
+                    while let Some(Ok(frame)) = stream.next().await {
+                        if matches!(frame, Message::Close(_)) {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(grace, async { tokio::join!(write, consume) }).await;
+            }
+        }
+    }
+
+    fn greet(&mut self) {
+        let hub = self.ctx.hub.clone();
+        self.reply(ServerMessage::Connected(Connected {
+            timestamp: now(),
+            protocol: protocol::PROTOCOL_VERSION.to_owned(),
+            server_version: env!("CARGO_PKG_VERSION").to_owned(),
+            session_id: self.session_id.to_string(),
+            epoch: hub.epoch.clone(),
+            heartbeat_interval_ms: u64::try_from(self.ctx.config.heartbeat.as_millis())
+                .unwrap_or(u64::MAX),
+            channels: self.session.channels(),
+        }));
+        // A client that only listens still starts from the full picture, the header's
+        // source, slot and uptime included.
+        self.snapshot(Channel::Prices, None);
+        self.snapshot(Channel::Opportunities, None);
+        self.snapshot(Channel::Health, None);
+    }
+
+    /// A live channel message from the hub.
+    fn forward(&mut self, published: &Published) {
+        let message = published.message.message();
+        // Alerts see every message, whatever the connection's subscription.
+        for fired in self.alerts.on_message(message) {
+            self.triggered(fired);
+        }
+        if !self.session.is_new(published.channel, published.seq) || !self.session.wants(message) {
+            return;
+        }
+        let outgoing = Outgoing {
+            message: published.message.clone(),
+            published_us: Some(published.published_us),
+            text: published.text.clone(),
+        };
+        if let ServerMessage::PriceUpdate(p) = message {
+            if self.outbox.push_price(&p.pool, outgoing) {
+                metrics::counter!("dexmon_ws_conflated_total").increment(1);
+            }
+        } else if self.outbox.push(outgoing).is_err() {
+            self.slow_consumer();
+        }
+    }
+
+    pub(super) fn slow_consumer(&mut self) {
+        self.outbox
+            .close(close_code::SLOW_CONSUMER, "slow consumer");
+        metrics::counter!("dexmon_ws_slow_consumer_closes_total").increment(1);
+        tracing::warn!(peer = %self.peer, session = %self.session_id, "websocket closed: slow consumer (4008)");
+    }
+
+    /// Queues a control message for this connection only.
+    pub(super) fn reply(&mut self, message: ServerMessage) {
+        match protocol::EncodedMessage::new(message) {
+            Ok(message) => {
+                if self
+                    .outbox
+                    .push(Outgoing {
+                        message,
+                        published_us: None,
+                        text: None,
+                    })
+                    .is_err()
+                {
+                    self.slow_consumer();
+                }
+            }
+            Err(err) => tracing::error!(%err, "control message failed to encode"),
+        }
+    }
+}
