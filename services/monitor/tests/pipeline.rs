@@ -314,7 +314,9 @@ fn a_learnt_symbol_never_makes_a_pair_label_ambiguous() {
     pipeline.process(fixture_batch(&accounts, 100), None);
     assert_eq!(pair(&hub).as_deref(), Some("SOL/USDC"));
 
-    // Another mint's metadata says "USDC".
+    // Another mint's metadata says "USDC": the pool's price goes out again at once, under the
+    // now unambiguous label, though the pool itself did not change.
+    let mut rx = hub.subscribe();
     let copy = decoder::Pubkey::new_unique();
     pipeline.control(monitor::pipeline::Control::Token(detector::TokenInfo {
         mint: copy.to_bytes(),
@@ -322,10 +324,15 @@ fn a_learnt_symbol_never_makes_a_pair_label_ambiguous() {
         decimals: 6,
         quote_rank: 0,
     }));
-    // The pool changes (removed and read again): its next price carries the new label.
-    let pool: decoder::Pubkey = sol_usdc.parse().unwrap();
-    pipeline.control(monitor::pipeline::Control::RemovePool(pool));
-    pipeline.control(monitor::pipeline::Control::AddPool(pool));
+    assert_eq!(pair(&hub).as_deref(), Some("SOL/USDC(EPjF)"));
+    let republished: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+        .filter_map(|p| match p.message.message() {
+            ServerMessage::PriceUpdate(price) => Some(price.pool.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(republished.iter().any(|p| p == sol_usdc), "{republished:?}");
+    // Read again, it keeps the label.
     pipeline.process(fixture_batch(&accounts, 101), None);
     assert_eq!(pair(&hub).as_deref(), Some("SOL/USDC(EPjF)"));
 }

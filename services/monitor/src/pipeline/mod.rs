@@ -550,6 +550,7 @@ impl Pipeline {
             }
             Control::Token(token) => {
                 let mint = Pubkey::new_from_array(token.mint);
+                let before = self.priced_labels();
                 if self
                     .tokens
                     .insert_metadata(mint, &token.symbol, token.decimals)
@@ -559,8 +560,35 @@ impl Pipeline {
                     for token in self.tokens.all() {
                         self.detector.register_token(token);
                     }
+                    self.relabel(before);
                 }
             }
+        }
+    }
+
+    /// Every priced pool with its mints' current labels.
+    fn priced_labels(&self) -> Vec<(Pubkey, [String; 2])> {
+        self.market
+            .pools()
+            .filter(|p| self.last_price.contains_key(&p.address()))
+            .map(|p| {
+                let [a, b] = p.accounts().mints;
+                (p.address(), [self.tokens.label(&a), self.tokens.label(&b)])
+            })
+            .collect()
+    }
+
+    /// Publishes again, at once, the price of every priced pool whose label changed since
+    /// `before` (a symbol was learnt, or another mint's new symbol made one ambiguous): a pool
+    /// that does not trade for a while must not keep showing its old pair. Detection already
+    /// has the labels; nothing else changes.
+    fn relabel(&mut self, before: Vec<(Pubkey, [String; 2])>) {
+        let after = self.priced_labels();
+        for (address, _) in after.iter().filter(|now| !before.contains(now)) {
+            let address = *address;
+            // Past the move-or-refresh throttle: the price may not have moved at all.
+            self.last_price.remove(&address);
+            let _ = self.reprice(address);
         }
     }
 

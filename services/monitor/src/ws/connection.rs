@@ -9,8 +9,8 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use axum::extract::ws::{Message, WebSocket};
-use futures::stream::{SplitSink, SplitStream};
 use futures::StreamExt;
+use futures::stream::{SplitSink, SplitStream};
 use protocol::{Channel, Codec, Connected, ErrorCode, ServerMessage, close_code};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
