@@ -18,6 +18,9 @@ use std::collections::VecDeque;
 use indexmap::IndexMap;
 use protocol::EncodedMessage;
 
+/// A lane at most this large keeps its memory when emptied.
+const SMALL_LANE: usize = 4;
+
 /// Why the connection must end, and the close frame to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closing {
@@ -209,6 +212,15 @@ impl Outbox {
         if lanes.reliable.is_empty() && lanes.prices.is_empty() || abandon {
             drained.closing.clone_from(&lanes.closing);
         }
+        // An emptied lane gives back what a burst (a snapshot's worth of prices, a replay)
+        // made it grow to: an idle connection keeps no queue memory. Small lanes are kept, so
+        // steady traffic does not reallocate.
+        if lanes.reliable.is_empty() && lanes.reliable.capacity() > SMALL_LANE {
+            lanes.reliable = VecDeque::new();
+        }
+        if lanes.prices.is_empty() && lanes.prices.capacity() > SMALL_LANE {
+            lanes.prices = IndexMap::new();
+        }
         drained
     }
 }
@@ -300,6 +312,24 @@ mod tests {
         let d = outbox.take(10);
         assert_eq!(seqs(&d), vec![1]);
         assert_eq!(d.closing.unwrap().code, 1001);
+    }
+
+    #[test]
+    fn an_emptied_lane_gives_back_what_a_burst_grew_it_to() {
+        let mut outbox = Outbox::new(1_000);
+        for seq in 1..=100 {
+            outbox.push(log(seq)).unwrap();
+            outbox.push_price(&format!("p{seq}"), price(&format!("p{seq}"), seq, 1.0));
+        }
+        assert_eq!(outbox.take(150).messages.len(), 150);
+        assert!(outbox.lanes.prices.capacity() >= 50, "not empty yet: kept");
+        assert_eq!(outbox.take(150).messages.len(), 50);
+        assert_eq!(outbox.lanes.reliable.capacity(), 0);
+        assert_eq!(outbox.lanes.prices.capacity(), 0);
+        // Steady traffic, a message at a time, keeps its small lane.
+        outbox.push(log(101)).unwrap();
+        outbox.take(10);
+        assert!(outbox.lanes.reliable.capacity() > 0);
     }
 
     #[test]

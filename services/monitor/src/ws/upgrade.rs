@@ -95,7 +95,9 @@ pub async fn upgrade(
     // message still reaches our check and gets a `MESSAGE_TOO_LARGE` answer.
     let backstop = (config.max_message_bytes * 4).max(64 * 1024);
     let ws = ws
-        .read_buffer_size(4 * 1024)
+        // Allocated up front for every connection, and clients send little: a larger message
+        // grows it as needed.
+        .read_buffer_size(512)
         .write_buffer_size(4 * 1024)
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(backstop)

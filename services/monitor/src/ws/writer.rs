@@ -7,7 +7,6 @@
 //! socket would block it returns `Pending` with nothing lost: frames taken from the outbox wait
 //! in the writer itself, not in a future that another event could cancel.
 
-use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::task::{Context, Poll, ready};
 
@@ -38,8 +37,9 @@ pub(super) enum Written {
 #[derive(Debug)]
 pub(super) struct Writer {
     codec: Codec,
-    /// Taken from the outbox, not yet accepted by the socket.
-    batch: VecDeque<Outgoing>,
+    /// Taken from the outbox, not yet accepted by the socket. Its memory is freed as soon as
+    /// it is written, so an idle connection holds none.
+    batch: std::vec::IntoIter<Outgoing>,
     ping_due: bool,
     unflushed: bool,
     /// The close to send once `batch` is out, and whether it was sent.
@@ -54,7 +54,7 @@ impl Writer {
     pub(super) fn new(codec: Codec) -> Self {
         Self {
             codec,
-            batch: VecDeque::new(),
+            batch: Vec::new().into_iter(),
             ping_due: false,
             unflushed: false,
             closing: None,
@@ -73,7 +73,7 @@ impl Writer {
     pub(super) fn has_work(&self, outbox: &Outbox) -> bool {
         self.ping_due
             || self.unflushed
-            || !self.batch.is_empty()
+            || self.batch.len() > 0
             || self.closing.is_some()
             || !outbox.is_empty()
             || outbox.is_closing()
@@ -115,18 +115,21 @@ impl Writer {
                 self.unflushed = true;
                 continue;
             }
-            if self.batch.is_empty() && self.closing.is_none() {
+            if self.batch.len() == 0 && self.closing.is_none() {
                 let taken = outbox.take(BATCH);
-                self.batch.extend(taken.messages);
+                self.batch = taken.messages.into_iter();
                 self.closing = taken.closing;
             }
-            if !self.batch.is_empty() {
+            if self.batch.len() > 0 {
                 ready!(sink.poll_ready_unpin(cx)).map_err(failed)?;
-                if let Some(outgoing) = self.batch.pop_front()
+                if let Some(outgoing) = self.batch.next()
                     && let Some(frame) = self.frame(outgoing)
                 {
                     sink.start_send_unpin(frame).map_err(failed)?;
                     self.unflushed = true;
+                }
+                if self.batch.len() == 0 {
+                    self.batch = Vec::new().into_iter();
                 }
                 continue;
             }
