@@ -6,6 +6,8 @@
 //!   rates (see `pipeline.rs`).
 //! - `loadtest`: WebSocket fan-out of the release monitor and three peer servers, side by side
 //!   (see `loadtest/`).
+//! - `soak`: the release monitor with many clients for minutes on end, a row a minute of its
+//!   memory, files, threads and latency (see `soak.rs`).
 //! - `e2e`: type-checks the dashboard's modules with `tsc`, then runs the dashboard in
 //!   headless Chromium against the real monitor binary (`tests/e2e`).
 //!
@@ -14,6 +16,7 @@
 mod bench;
 mod loadtest;
 mod pipeline;
+mod soak;
 
 use std::process::{Command, ExitCode};
 
@@ -30,7 +33,10 @@ tasks:
            [--scenarios sweep,latency,idle,stall,msgpack,e2e,nats] [--seconds 5]
            [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--write-docs]
           WebSocket fan-out of dexmon and its peers, side by side, and dexmon through
-          NATS JetStream (see loadtest/)";
+          NATS JetStream (see loadtest/)
+  soak [--minutes 60] [--clients 1000] [--write-docs]
+          the release monitor on its simulator with many clients: RSS, open files,
+          threads, messages, latency and losses, a row a minute (see soak.rs)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -46,20 +52,15 @@ fn main() -> ExitCode {
             cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
             pipeline::run(&root(), &o)
         }),
-        // The load client must not be the bottleneck: it runs as a release build of this
-        // same binary (`loadtest-release`), next to the release servers.
-        Some("loadtest") => loadtest::Options::parse(&args[1..]).and_then(|_| {
-            cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
-            cargo(&["build", "--release", "-p", "xtask", "--locked"])?;
-            let target = std::env::var("CARGO_TARGET_DIR")
-                .map_or_else(|_| root().join("target"), std::path::PathBuf::from);
-            let release = target.join("release/xtask");
-            let mut forwarded = vec!["loadtest-release"];
-            forwarded.extend(args[1..].iter().map(String::as_str));
-            run(&root(), &release.to_string_lossy(), &forwarded, &[])
-        }),
+        Some("loadtest") => loadtest::Options::parse(&args[1..])
+            .and_then(|_| in_release_build("loadtest-release", &args[1..])),
         Some("loadtest-release") => {
             loadtest::Options::parse(&args[1..]).and_then(|o| loadtest::run(&root(), &o))
+        }
+        Some("soak") => soak::Options::parse(&args[1..])
+            .and_then(|_| in_release_build("soak-release", &args[1..])),
+        Some("soak-release") => {
+            soak::Options::parse(&args[1..]).and_then(|o| soak::run(&root(), &o))
         }
         Some("-h" | "--help") | None => {
             println!("{USAGE}");
@@ -74,6 +75,19 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Builds the release monitor and a release build of this binary, and runs `task` with `args`
+/// in the latter: the load client must not be the bottleneck next to a release server.
+fn in_release_build(task: &str, args: &[String]) -> Result<(), String> {
+    cargo(&["build", "--release", "-p", "monitor", "--locked"])?;
+    cargo(&["build", "--release", "-p", "xtask", "--locked"])?;
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map_or_else(|_| root().join("target"), std::path::PathBuf::from);
+    let release = target.join("release/xtask");
+    let mut forwarded = vec![task];
+    forwarded.extend(args.iter().map(String::as_str));
+    run(&root(), &release.to_string_lossy(), &forwarded, &[])
 }
 
 fn ci() -> Result<(), String> {

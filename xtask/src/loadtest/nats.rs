@@ -20,10 +20,11 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
-use super::{
-    Binaries, Codec, Options, Scenario, Target, connect_to, cpu_ns, free_port, now_ns, read_client,
-    run_once,
-};
+use protocol::Codec;
+
+use super::Options;
+use super::clients::{RunSpec, Totals, connect_to, gather, now_ns, read_client, run_once};
+use super::servers::{Binaries, Target, cpu_ns, free_port};
 
 /// A process killed when dropped.
 struct Proc {
@@ -263,13 +264,13 @@ async fn run_cluster(
     let dexmon_cpu = dexmon_cpu(&dexmon_pids).saturating_sub(dexmon_cpu0);
     let varz1 = cluster.varz();
     let _ = stop_tx.send(true);
-    let super::Totals {
+    let Totals {
         latencies,
         delivered,
         lost,
         duplicates,
         ..
-    } = super::gather(tasks).await?;
+    } = gather(tasks).await?;
     // Messages the ingest published into JetStream in the window (one per benchmark log, plus
     // the few real ones): nats-server's inbound messages include acks and consumer requests,
     // so the published count is what the edges were sent, per edge.
@@ -361,7 +362,7 @@ pub(super) async fn scenario(bins: &Binaries, o: &Options) -> Result<String, Str
     for (clients, rate) in [(100, 1_000), (1_000, 100)] {
         let single = run_once(
             bins,
-            &Scenario {
+            &RunSpec {
                 name: "nats-baseline",
                 target: Target::Dexmon,
                 codec: Codec::Json,
