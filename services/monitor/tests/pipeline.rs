@@ -123,6 +123,50 @@ fn a_batch_publishes_every_price_before_its_opportunities() {
     );
 }
 
+/// Live, pricing runs ahead of detection: two batches priced back to back publish all their
+/// prices before any detection, and detection then runs once per changed pool, on its latest
+/// state.
+#[test]
+fn live_detection_waits_behind_new_prices_and_runs_once_per_pool() {
+    let hub = Arc::new(Hub::new(1 << 20));
+    let mut rx = hub.subscribe();
+    let mut pipeline = support::pipeline(hub.clone());
+    let mut market = Market::new(&SimulatorConfig::default());
+    pipeline.process(market.snapshot(), None);
+    while rx.try_recv().is_ok() {}
+    let stats = pipeline.stats.clone();
+    let detections = || pipeline_stat(&stats.detect_latency_count);
+    let before = detections();
+    for _ in 0..2 {
+        let batch: Vec<_> = (0..40).flat_map(|_| market.step()).collect();
+        pipeline.price_at(batch, None, monitor::clock::BatchClock::wall());
+    }
+    assert_eq!(detections(), before, "nothing detected while pricing");
+    let mut prices = 0;
+    while let Ok(p) = rx.try_recv() {
+        match p.message.message() {
+            ServerMessage::PriceUpdate(_) => prices += 1,
+            ServerMessage::Opportunity(o) => panic!("opportunity {} before detection ran", o.id),
+            _ => {}
+        }
+    }
+    assert!(prices > 0);
+    let mut detected = 0;
+    while pipeline.detect_next() {
+        detected += 1;
+    }
+    assert!(
+        (1..=16).contains(&detected),
+        "one detection per changed pool of the 16: {detected}"
+    );
+    assert_eq!(detections(), before + detected);
+    assert!(!pipeline.detection_pending());
+}
+
+fn pipeline_stat(counter: &std::sync::atomic::AtomicU64) -> u64 {
+    counter.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn unix_us() -> u64 {
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

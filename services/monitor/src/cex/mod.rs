@@ -92,6 +92,15 @@ impl BookInbox {
             .collect()
     }
 
+    /// Whether a book changed since the last [`Self::take`].
+    pub fn has_changes(&self) -> bool {
+        !self
+            .latest
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
     /// Waits until a book is put.
     pub async fn changed(&self) {
         self.ready.notified().await;

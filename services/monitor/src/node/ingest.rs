@@ -165,14 +165,33 @@ struct PipelineInput {
 
 impl PipelineInput {
     /// Runs the pipeline until its input ends: the replay finishes or the queue closes.
+    ///
+    /// Live, prices never wait for detection: every batch is priced as soon as it is taken,
+    /// and detection runs one pool at a time while nothing new waits. A replay processes each
+    /// batch completely, so it gives the same messages every time.
     fn drive(mut self, mut pipeline: pipeline::Pipeline) {
         let handle = tokio::runtime::Handle::current();
+        let live = self.replay.is_none();
         loop {
             let (batch, slot, clock) = match self.replay.as_mut() {
                 Some(rx) => match rx.blocking_recv() {
                     Some(timed) => timed,
                     None => break,
                 },
+                None if pipeline.detection_pending() => {
+                    if let Some((batch, slot)) = self.queue.try_pop_batch(4_096) {
+                        (batch, slot, clock::BatchClock::wall())
+                    } else if self.books.has_changes() {
+                        pipeline.process_books(self.books.take(), clock::BatchClock::wall());
+                        continue;
+                    } else {
+                        while let Ok(control) = self.control.try_recv() {
+                            pipeline.control(control);
+                        }
+                        pipeline.detect_next();
+                        continue;
+                    }
+                }
                 None => {
                     let next = handle.block_on(async {
                         tokio::select! {
@@ -201,7 +220,11 @@ impl PipelineInput {
             {
                 self.recorder = None;
             }
-            pipeline.process_at(batch, slot, clock);
+            if live {
+                pipeline.price_at(batch, slot, clock);
+            } else {
+                pipeline.process_at(batch, slot, clock);
+            }
         }
         if let Some(Err(err)) = self.recorder.map(source::replay::Recorder::finish) {
             tracing::error!(%err, "recording could not be completed");

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use decoder::Pubkey;
 use detector::{Detector, DetectorConfig, PoolUpdate};
+use indexmap::IndexMap;
 use market::{Applied, Market, MarketError, Pool, PoolSnapshot, QuoteClock};
 use pricing::helpers::{PoolToken, pool_value, price_of};
 use protocol::{LogLevel, PriceUpdate, ServerMessage, Timestamp};
@@ -194,6 +195,9 @@ pub struct Pipeline {
     clock: BatchClock,
     /// Pools no longer followed: their late updates are dropped.
     removed: BTreeSet<Pubkey>,
+    /// Priced pools waiting for detection, oldest first, the latest state of each
+    /// (see [`Pipeline::price_at`]).
+    awaiting_detection: IndexMap<Pubkey, PoolUpdate>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -229,6 +233,7 @@ impl Pipeline {
             clock: BatchClock::wall(),
             removed: BTreeSet::new(),
             logged_books: BTreeSet::new(),
+            awaiting_detection: IndexMap::new(),
         })
     }
 
@@ -237,10 +242,21 @@ impl Pipeline {
         self.process_at(batch, slot, BatchClock::wall());
     }
 
-    /// Processes one batch at `clock`: store every update, then rebuild each affected pool
+    /// Processes one batch at `clock` completely: prices, then detection of every pool that
+    /// changed. A replay uses it, so the same batches always give the same messages. Live,
+    /// the monitor calls [`Pipeline::price_at`] and [`Pipeline::detect_next`] instead, so
+    /// that new prices never wait for detection.
+    pub fn process_at(&mut self, batch: Vec<AccountUpdate>, slot: Option<u64>, clock: BatchClock) {
+        self.price_at(batch, slot, clock);
+        while self.detect_next() {}
+    }
+
+    /// Prices one batch at `clock`: store every update, then reprice each affected pool
     /// once. Every decision (price throttle, detection, fees) reads `clock`, never the
     /// process clocks, so a replay of the same batches gives the same messages.
-    pub fn process_at(&mut self, batch: Vec<AccountUpdate>, slot: Option<u64>, clock: BatchClock) {
+    /// and publish its price. The pools wait for [`Pipeline::detect_next`], one entry per pool:
+    /// a pool repriced again before its turn is detected once, on its latest state.
+    pub fn price_at(&mut self, batch: Vec<AccountUpdate>, slot: Option<u64>, clock: BatchClock) {
         self.clock = clock;
         if let Some(slot) = slot {
             self.stats.latest_slot.fetch_max(slot, Ordering::Relaxed);
@@ -313,15 +329,35 @@ impl Pipeline {
                 }
             }
         }
-        // Every price of the batch goes out before any detection work: a bot acts on the
-        // first price it sees, and sizing opportunities takes far longer than pricing.
-        let priced: Vec<PoolUpdate> = affected
-            .into_iter()
-            .filter_map(|pool| self.reprice(pool))
-            .collect();
-        for update in priced {
-            self.detect(update);
+        // Every price goes out before any detection work: a bot acts on the first price it
+        // sees, and sizing opportunities takes far longer than pricing.
+        for pool in affected {
+            match self.reprice(pool) {
+                Some(update) => {
+                    // A newer state replaces the one waiting, in its place in line.
+                    self.awaiting_detection.insert(pool, update);
+                }
+                None => {
+                    self.awaiting_detection.shift_remove(&pool);
+                }
+            }
         }
+    }
+
+    /// Runs detection for the pool that has waited longest; false when none waits.
+    pub fn detect_next(&mut self) -> bool {
+        match self.awaiting_detection.shift_remove_index(0) {
+            Some((_, update)) => {
+                self.detect(update);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether priced pools wait for detection.
+    pub fn detection_pending(&self) -> bool {
+        !self.awaiting_detection.is_empty()
     }
 
     fn log(&self, level: LogLevel, message: &str, context: &[(&str, String)]) {
@@ -595,6 +631,7 @@ impl Pipeline {
     /// Stops following a pool: its price is withdrawn (no more `price_update`s) and its open
     /// opportunities close.
     pub fn remove_pool(&mut self, address: &Pubkey) {
+        self.awaiting_detection.shift_remove(address);
         self.removed.insert(*address);
         if self.market.remove_pool(address).is_none() {
             return;

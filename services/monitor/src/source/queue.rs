@@ -120,21 +120,8 @@ impl CoalescingQueue {
         loop {
             {
                 let mut inner = self.lock();
-                if !inner.order.is_empty() || inner.slot.is_some() {
-                    let take = max.min(inner.order.len());
-                    let mut batch = Vec::with_capacity(take);
-                    for _ in 0..take {
-                        if let Some(key) = inner.order.pop_front()
-                            && let Some(update) = inner.pending.remove(&key)
-                        {
-                            batch.push(update);
-                        }
-                    }
-                    let slot = inner.slot.take();
-                    if !inner.order.is_empty() {
-                        self.notify.notify_one();
-                    }
-                    return Some((batch, slot));
+                if let Some(taken) = self.take_locked(&mut inner, max) {
+                    return Some(taken);
                 }
                 if inner.closed {
                     return None;
@@ -145,6 +132,36 @@ impl CoalescingQueue {
             }
             self.notify.notified().await;
         }
+    }
+
+    /// Takes up to `max` updates if any (or a new slot) are pending, without waiting.
+    pub fn try_pop_batch(&self, max: usize) -> Option<(Vec<AccountUpdate>, Option<u64>)> {
+        let mut inner = self.lock();
+        self.take_locked(&mut inner, max)
+    }
+
+    fn take_locked(
+        &self,
+        inner: &mut Inner,
+        max: usize,
+    ) -> Option<(Vec<AccountUpdate>, Option<u64>)> {
+        if inner.order.is_empty() && inner.slot.is_none() {
+            return None;
+        }
+        let take = max.min(inner.order.len());
+        let mut batch = Vec::with_capacity(take);
+        for _ in 0..take {
+            if let Some(key) = inner.order.pop_front()
+                && let Some(update) = inner.pending.remove(&key)
+            {
+                batch.push(update);
+            }
+        }
+        let slot = inner.slot.take();
+        if !inner.order.is_empty() {
+            self.notify.notify_one();
+        }
+        Some((batch, slot))
     }
 
     /// Pending accounts now.
