@@ -198,6 +198,8 @@ pub struct Pipeline {
     /// Priced pools waiting for detection, oldest first, the latest state of each
     /// (see [`Pipeline::price_at`]).
     awaiting_detection: IndexMap<Pubkey, PoolUpdate>,
+    /// Prices built while repricing, published together when the repricing is done.
+    unsent_prices: Vec<PriceUpdate>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -234,6 +236,7 @@ impl Pipeline {
             removed: BTreeSet::new(),
             logged_books: BTreeSet::new(),
             awaiting_detection: IndexMap::new(),
+            unsent_prices: Vec::new(),
         })
     }
 
@@ -341,6 +344,15 @@ impl Pipeline {
                     self.awaiting_detection.shift_remove(&pool);
                 }
             }
+        }
+        self.send_prices();
+    }
+
+    /// Publishes the prices built since the last call, back to back: each connection then
+    /// finds them all waiting when it runs, and writes them in one go.
+    fn send_prices(&mut self) {
+        for price in std::mem::take(&mut self.unsent_prices) {
+            self.hub.publish(ServerMessage::PriceUpdate(price));
         }
     }
 
@@ -556,7 +568,7 @@ impl Pipeline {
         #[allow(clippy::cast_precision_loss)]
         metrics::histogram!("dexmon_update_to_publish_seconds")
             .record(monotonic_us().saturating_sub(received_at_us) as f64 / 1e6);
-        self.hub.publish(ServerMessage::PriceUpdate(PriceUpdate {
+        self.unsent_prices.push(PriceUpdate {
             seq: 0,
             timestamp: Timestamp::default(),
             pair: format!(
@@ -574,7 +586,7 @@ impl Pipeline {
             update_received_us: Some(self.clock.unix_us_of(received_at_us)),
             bid: None,
             ask: None,
-        }));
+        });
     }
 
     /// Applies a change made at runtime (see [`Control`]).
@@ -626,6 +638,7 @@ impl Pipeline {
             self.last_price.remove(&address);
             let _ = self.reprice(address);
         }
+        self.send_prices();
     }
 
     /// Stops following a pool: its price is withdrawn (no more `price_update`s) and its open

@@ -70,8 +70,29 @@ impl CoalescingQueue {
 
     /// Adds an update without waiting.
     pub fn push(&self, update: AccountUpdate) {
-        self.stats.pushed.fetch_add(1, Ordering::Relaxed);
+        let added = self.insert(&mut self.lock(), update);
+        if added {
+            self.notify.notify_one();
+        }
+    }
+
+    /// Adds updates that arrived together without waiting, and wakes the consumer once: it
+    /// then takes them as one batch instead of being woken by the first.
+    pub fn push_all(&self, updates: impl IntoIterator<Item = AccountUpdate>) {
         let mut inner = self.lock();
+        let mut added = false;
+        for update in updates {
+            added |= self.insert(&mut inner, update);
+        }
+        drop(inner);
+        if added {
+            self.notify.notify_one();
+        }
+    }
+
+    /// Queues one update; false when it only replaced (or lost to) a pending one.
+    fn insert(&self, inner: &mut Inner, update: AccountUpdate) -> bool {
+        self.stats.pushed.fetch_add(1, Ordering::Relaxed);
         if let Some(existing) = inner.pending.get_mut(&update.pubkey) {
             if update.is_newer_than(existing) {
                 *existing = update;
@@ -79,7 +100,7 @@ impl CoalescingQueue {
             } else {
                 self.stats.stale.fetch_add(1, Ordering::Relaxed);
             }
-            return;
+            return false;
         }
         if inner.pending.len() >= self.capacity
             && let Some(oldest) = inner.order.pop_front()
@@ -89,8 +110,7 @@ impl CoalescingQueue {
         }
         inner.order.push_back(update.pubkey);
         inner.pending.insert(update.pubkey, update);
-        drop(inner);
-        self.notify.notify_one();
+        true
     }
 
     /// Records the newest slot seen (slot ticks are coalesced too).
@@ -203,6 +223,25 @@ mod tests {
         assert_eq!((batch[0].pubkey.to_bytes()[0], batch[0].slot), (1, 7));
         assert_eq!(q.stats.coalesced.load(Ordering::Relaxed), 1);
         assert_eq!(q.stats.stale.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn writes_pushed_together_coalesce_the_same_way_and_are_taken_without_waiting() {
+        let q = CoalescingQueue::new(10);
+        assert!(q.try_pop_batch(10).is_none(), "nothing pending");
+        q.push_all([
+            update(1, 5, None),
+            update(1, 7, None),
+            update(1, 6, None),
+            update(2, 1, None),
+        ]);
+        let (batch, _) = q.try_pop_batch(10).unwrap();
+        assert_eq!(batch.len(), 2);
+        assert_eq!((batch[0].pubkey.to_bytes()[0], batch[0].slot), (1, 7));
+        assert_eq!(q.stats.pushed.load(Ordering::Relaxed), 4);
+        assert_eq!(q.stats.coalesced.load(Ordering::Relaxed), 1);
+        assert_eq!(q.stats.stale.load(Ordering::Relaxed), 1);
+        assert!(q.try_pop_batch(10).is_none());
     }
 
     #[tokio::test]

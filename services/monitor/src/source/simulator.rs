@@ -825,14 +825,15 @@ pub async fn run(
                 books.put(book);
             }
         }
+        // A tick's writes arrive together, as a slot's do from a stream.
         budget += per_tick;
+        let mut tick = Vec::new();
         while budget >= 1.0 {
             let updates = market.step();
             budget -= updates.len().max(1) as f64;
-            for update in updates {
-                queue.push(update);
-            }
+            tick.extend(updates);
         }
+        queue.push_all(tick);
         queue.push_slot(market.slot());
     }
     queue.close();
