@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use protocol::Codec;
 
-use clients::{RunSpec, idle_memory, pipeline_e2e, run_once};
+use clients::{RunSpec, idle_memory, pipeline_e2e, run_once, unsubscribed_memory};
 use report::{Outcome, RunResult};
 use servers::{Binaries, Target};
 
@@ -58,10 +58,12 @@ pub(crate) enum Scenario {
     E2e,
     /// dexmon through NATS JetStream.
     Nats,
+    /// The default monitor's memory per connection once its clients unsubscribed.
+    Unsubscribed,
 }
 
 impl Scenario {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Sweep,
         Self::Latency,
         Self::Idle,
@@ -69,6 +71,7 @@ impl Scenario {
         Self::MsgPack,
         Self::E2e,
         Self::Nats,
+        Self::Unsubscribed,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +81,7 @@ impl Scenario {
             Self::Idle => "idle",
             Self::Stall => "stall",
             Self::MsgPack => "msgpack",
+            Self::Unsubscribed => "unsubscribed",
             Self::E2e => "e2e",
             Self::Nats => "nats",
         }
@@ -293,6 +297,18 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
                 Err(err) => out.failures.push(format!("e2e: {err}")),
             }
         }
+        if has(Scenario::Unsubscribed) && target == Target::Dexmon {
+            match tokio::time::timeout(
+                Duration::from_secs(300),
+                unsubscribed_memory(bins, o.idle.min(4_000)),
+            )
+            .await
+            {
+                Ok(Ok(line)) => out.notes.push(line),
+                Ok(Err(err)) => out.failures.push(format!("unsubscribed: {err}")),
+                Err(_) => out.failures.push("unsubscribed: over 5 minutes".to_owned()),
+            }
+        }
         if has(Scenario::Idle) {
             match tokio::time::timeout(
                 Duration::from_secs(300),
@@ -331,7 +347,7 @@ mod tests {
         assert_eq!(some.scenarios, [Scenario::E2e, Scenario::Latency]);
         assert_eq!(
             Options::parse(&args(&["--scenarios", "sweep,bogus"])).unwrap_err(),
-            "unknown scenario \"bogus\" (sweep, latency, idle, stall, msgpack, e2e, nats)"
+            "unknown scenario \"bogus\" (sweep, latency, idle, stall, msgpack, e2e, nats, unsubscribed)"
         );
     }
 }
