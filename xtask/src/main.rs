@@ -14,6 +14,7 @@
 //! Each step prints the command it runs, so a failure can be reproduced by hand.
 
 mod bench;
+mod flags;
 mod loadtest;
 mod pipeline;
 mod soak;

@@ -19,23 +19,16 @@ impl Options {
             rates: vec![10_000, 25_000, 50_000, 100_000],
             seconds: 10,
         };
-        let mut it = args.iter();
-        while let Some(flag) = it.next() {
-            let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            match flag.as_str() {
-                "--rates" => {
-                    o.rates = value
-                        .split(',')
-                        .map(|r| r.trim().parse().map_err(|_| format!("bad rate {r}")))
-                        .collect::<Result<_, _>>()?;
-                }
-                "--seconds" => {
-                    o.seconds = value
-                        .parse()
-                        .map_err(|_| format!("bad --seconds {value}"))?
-                }
-                other => return Err(format!("unknown pipeline flag {other}")),
+        let write_docs = crate::flags::parse(args, |flag| {
+            match flag.name {
+                "--rates" => o.rates = flag.rates()?,
+                "--seconds" => o.seconds = flag.number()?,
+                _ => return Err(flag.unknown("pipeline")),
             }
+            Ok(())
+        })?;
+        if write_docs {
+            return Err("pipeline does not write docs".to_owned());
         }
         Ok(o)
     }

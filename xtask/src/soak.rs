@@ -50,28 +50,19 @@ impl Options {
             clients: 1_000,
             write_docs: false,
         };
-        let mut it = args.iter();
-        while let Some(flag) = it.next() {
-            if flag == "--write-docs" {
-                o.write_docs = true;
-                continue;
-            }
-            let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            let number = || {
-                value
-                    .parse::<u64>()
-                    .map_err(|_| format!("{flag}: {value} is not a number"))
-            };
-            match flag.as_str() {
-                "--minutes" => o.minutes = number()?.max(1),
+        let write_docs = crate::flags::parse(args, |flag| {
+            match flag.name {
+                "--minutes" => o.minutes = flag.number()?.max(1),
                 // Each client is a socket here and one in the server: stay well under this
                 // machine's 20,000 open files per process.
                 "--clients" => {
-                    o.clients = usize::try_from(number()?.clamp(1, 15_000)).unwrap_or(1_000)
+                    o.clients = usize::try_from(flag.number()?.clamp(1, 15_000)).unwrap_or(1_000);
                 }
-                other => return Err(format!("unknown soak flag {other}")),
+                _ => return Err(flag.unknown("soak")),
             }
-        }
+            Ok(())
+        })?;
+        o.write_docs = write_docs;
         Ok(o)
     }
 }

@@ -75,17 +75,27 @@ fn seq_grows_by_one_per_channel_message() {
     assert!(last[Channel::Prices.index()] > 0);
 }
 
+/// A pipeline that priced the simulator's whole market, and a receiver that saw none of that.
+fn simulated_after_snapshot() -> (
+    tokio::sync::broadcast::Receiver<monitor::hub::Published>,
+    monitor::pipeline::Pipeline,
+    Market,
+) {
+    let hub = Arc::new(Hub::new(1 << 20));
+    let mut rx = hub.subscribe();
+    let mut pipeline = support::pipeline(hub);
+    let mut market = Market::new(&SimulatorConfig::default());
+    pipeline.process(market.snapshot(), None);
+    while rx.try_recv().is_ok() {}
+    (rx, pipeline, market)
+}
+
 /// A batch's prices are published before any of its detection work: no `price_update` of a
 /// batch follows one of its `opportunity` messages. Both carry the microsecond time their
 /// update arrived.
 #[test]
 fn a_batch_publishes_every_price_before_its_opportunities() {
-    let hub = Arc::new(Hub::new(1 << 20));
-    let mut rx = hub.subscribe();
-    let mut pipeline = support::pipeline(hub.clone());
-    let mut market = Market::new(&SimulatorConfig::default());
-    pipeline.process(market.snapshot(), None);
-    while rx.try_recv().is_ok() {}
+    let (mut rx, mut pipeline, mut market) = simulated_after_snapshot();
     let started_us = unix_us();
     let (mut batches_with_both, mut opportunities) = (0, 0);
     for _ in 0..300 {
@@ -128,12 +138,7 @@ fn a_batch_publishes_every_price_before_its_opportunities() {
 /// state.
 #[test]
 fn live_detection_waits_behind_new_prices_and_runs_once_per_pool() {
-    let hub = Arc::new(Hub::new(1 << 20));
-    let mut rx = hub.subscribe();
-    let mut pipeline = support::pipeline(hub.clone());
-    let mut market = Market::new(&SimulatorConfig::default());
-    pipeline.process(market.snapshot(), None);
-    while rx.try_recv().is_ok() {}
+    let (mut rx, mut pipeline, mut market) = simulated_after_snapshot();
     let stats = pipeline.stats.clone();
     let detections = || pipeline_stat(&stats.detect_latency_count);
     let before = detections();

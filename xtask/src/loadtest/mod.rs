@@ -124,47 +124,37 @@ impl Options {
             payload: 256,
             write_docs: false,
         };
-        let mut it = args.iter();
-        while let Some(flag) = it.next() {
-            if flag == "--write-docs" {
-                o.write_docs = true;
-                continue;
-            }
-            let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-            let number = || {
-                value
-                    .parse::<u64>()
-                    .map_err(|_| format!("{flag}: {value} is not a number"))
-            };
-            match flag.as_str() {
+        let write_docs = crate::flags::parse(args, |flag| {
+            match flag.name {
                 "--targets" => {
-                    o.targets = value
+                    o.targets = flag
+                        .value
                         .split(',')
                         .map(Target::parse)
-                        .collect::<Result<_, _>>()?
-                }
-                "--scenarios" => {
-                    o.scenarios = value
-                        .split(',')
-                        .map(Scenario::parse)
-                        .collect::<Result<_, _>>()?
-                }
-                "--seconds" => o.seconds = number()?.clamp(1, 120),
-                "--rates" => {
-                    o.sweep_rates = value
-                        .split(',')
-                        .map(|r| r.parse().map_err(|_| format!("bad rate {r}")))
                         .collect::<Result<_, _>>()?;
                 }
+                "--scenarios" => {
+                    o.scenarios = flag
+                        .value
+                        .split(',')
+                        .map(Scenario::parse)
+                        .collect::<Result<_, _>>()?;
+                }
+                "--seconds" => o.seconds = flag.number()?.clamp(1, 120),
+                "--rates" => o.sweep_rates = flag.rates()?,
                 // Each idle connection is a socket here and one in the server: stay well under
                 // this machine's 20,000 open files per process.
-                "--idle" => o.idle = usize::try_from(number()?.min(15_000)).unwrap_or(15_000),
-                "--payload" => {
-                    o.payload = usize::try_from(number()?.clamp(200, 65_536)).unwrap_or(256)
+                "--idle" => {
+                    o.idle = usize::try_from(flag.number()?.min(15_000)).unwrap_or(15_000);
                 }
-                other => return Err(format!("unknown loadtest flag {other}")),
+                "--payload" => {
+                    o.payload = usize::try_from(flag.number()?.clamp(200, 65_536)).unwrap_or(256);
+                }
+                _ => return Err(flag.unknown("loadtest")),
             }
-        }
+            Ok(())
+        })?;
+        o.write_docs = write_docs;
         Ok(o)
     }
 }

@@ -211,12 +211,15 @@ fn reporters(
     state: &http::AppState,
     stop: &watch::Receiver<bool>,
 ) -> Vec<JoinHandle<()>> {
-    let mut tasks = vec![tokio::spawn(health::run(
-        state.clone(),
-        settings.health_interval,
-        settings.summary_log,
-        stop.clone(),
-    ))];
+    let mut tasks = vec![
+        tokio::spawn(health::run(
+            state.clone(),
+            settings.health_interval,
+            settings.summary_log,
+            stop.clone(),
+        )),
+        metrics_upkeep(&state.metrics, stop),
+    ];
     if settings.bench_publish.rate > 0 {
         tasks.push(tokio::spawn(bench::run(
             state.hub.clone(),
@@ -239,6 +242,28 @@ fn ws_context(
         auth: Arc::new(settings.auth.clone()),
         shutdown: stop.clone(),
     }
+}
+
+/// How often histogram samples are folded into their buckets.
+const METRICS_UPKEEP: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the recorder's histogram samples into their buckets every few seconds. The recorder
+/// keeps every sample until then: without this, a monitor that nobody scrapes grows by every
+/// latency it records (the soak measured about 60 MB a minute at 1,000 busy clients).
+fn metrics_upkeep(
+    handle: &metrics_exporter_prometheus::PrometheusHandle,
+    stop: &watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let (handle, mut stop) = (handle.clone(), stop.clone());
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(METRICS_UPKEEP);
+        loop {
+            tokio::select! {
+                _ = every.tick() => handle.run_upkeep(),
+                _ = stop.changed() => return,
+            }
+        }
+    })
 }
 
 /// The process-wide Prometheus recorder (metrics macros write to one global recorder).

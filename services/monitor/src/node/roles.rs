@@ -194,6 +194,8 @@ pub(super) async fn edge(
         },
         hub.clone(),
     ));
+    let metrics = super::prometheus();
+    tasks.push(super::metrics_upkeep(&metrics, stop));
     let state = http::AppState {
         started: Instant::now(),
         hub: hub.clone(),
@@ -203,7 +205,7 @@ pub(super) async fn edge(
         live: Arc::default(),
         cex: None,
         ws: ws_context(settings, &hub, stop),
-        metrics: super::prometheus(),
+        metrics,
         pools: pools.clone(),
         stale_after: settings.stale_after,
         max_fallback: None,
