@@ -1,12 +1,12 @@
 //! `/ws`: the `dexmon.v1` WebSocket endpoint.
 //!
 //! [`upgrade`] checks a request (origin, capacity, credentials), negotiates the codec and hands
-//! the socket to a [`connection::Connection`], which serves it on one task:
+//! the socket to a `connection::Connection`, which serves it on one task:
 //! - live messages from the hub's broadcast go through the connection's [`session::Session`]
 //!   filters and [`alerts::AlertBook`] into its [`outbox::Outbox`]; prices conflate there per
 //!   pool, other messages queue;
-//! - the client's frames are answered ([`requests`]) under the inbound rate limit;
-//! - the [`writer::Writer`] moves the outbox into the socket whenever the socket takes more,
+//! - the client's frames are answered (`requests.rs`) under the inbound rate limit;
+//! - the `writer::Writer` moves the outbox into the socket whenever the socket takes more,
 //!   one flush per batch, and never waits on it.
 //!
 //! A slow client therefore only ever fills its own outbox: prices conflate there, and when its
