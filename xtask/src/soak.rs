@@ -26,7 +26,7 @@ use protocol::{Channel, Codec};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::loadtest::clients::{Live, MAX_LATENCY_US, Socket, latency_histogram, now_us, open};
-use crate::loadtest::report::{between_markers, command_output};
+use crate::loadtest::report::{between_markers, command_output, measured};
 use crate::loadtest::servers::{
     Binaries, Server, open_fds, pin_self_to_cpu_1, rss_kib, start_monitor, threads,
 };
@@ -252,13 +252,7 @@ pub(crate) fn run(root: &Path, o: &Options) -> Result<(), String> {
     drop(server);
     let (rows, ended_early) = soaked?;
 
-    let mut report = String::new();
-    let _ = writeln!(
-        report,
-        "Measured {} with `{}`.",
-        started.format("%Y-%m-%d %H:%M UTC"),
-        command.trim()
-    );
+    let mut report = measured(started, &command);
     let _ = writeln!(
         report,
         "Placement: {placement}. {} clients on every channel of the monitor's embedded simulator (default rate, no config). Machine: {machine}.\n",

@@ -57,6 +57,15 @@ pub(crate) struct Outcome {
     pub(crate) notes: Vec<String>,
 }
 
+/// A report's first line: when, and with which command.
+pub(crate) fn measured(started: chrono::DateTime<chrono::Utc>, command: &str) -> String {
+    format!(
+        "Measured {} with `{}`.\n",
+        started.format("%Y-%m-%d %H:%M UTC"),
+        command.trim()
+    )
+}
+
 /// The whole report, in markdown.
 pub(crate) fn render(
     root: &Path,
@@ -72,13 +81,7 @@ pub(crate) fn render(
         failures,
         notes,
     } = outcome;
-    let mut report = String::new();
-    let _ = writeln!(
-        report,
-        "Measured {} with `{}`.",
-        started.format("%Y-%m-%d %H:%M UTC"),
-        command.trim()
-    );
+    let mut report = measured(started, command);
     let _ = writeln!(
         report,
         "Placement: {placement}. Payload about {} bytes. Versions: {}.\n",
