@@ -598,6 +598,11 @@ impl Pipeline {
             }
             Control::Token(token) => {
                 let mint = Pubkey::new_from_array(token.mint);
+                // Metadata only names mints with no symbol yet; for any other the labels
+                // cannot change, so they are not gathered.
+                if self.tokens.get(&mint).is_some() {
+                    return;
+                }
                 let before = self.priced_labels();
                 if self
                     .tokens
@@ -631,9 +636,16 @@ impl Pipeline {
     /// that does not trade for a while must not keep showing its old pair. Detection already
     /// has the labels; nothing else changes.
     fn relabel(&mut self, before: Vec<(Pubkey, [String; 2])>) {
+        // Nothing priced or followed changed since `before`, so both lists hold the same pools
+        // in the same order.
         let after = self.priced_labels();
-        for (address, _) in after.iter().filter(|now| !before.contains(now)) {
-            let address = *address;
+        let changed: Vec<Pubkey> = before
+            .iter()
+            .zip(&after)
+            .filter(|(was, now)| was != now)
+            .map(|(_, (address, _))| *address)
+            .collect();
+        for address in changed {
             // Past the move-or-refresh throttle: the price may not have moved at all.
             self.last_price.remove(&address);
             let _ = self.reprice(address);
