@@ -66,8 +66,16 @@ pub const SUBPROTOCOL_MSGPACK: &str = "dexmon.v1.msgpack";
 pub mod close_code {
     /// The server is shutting down; reconnect (elsewhere).
     pub const GOING_AWAY: u16 = 1001;
+    /// A frame broke RFC 6455 (not masked, reserved bits or opcode, a bad control or close
+    /// frame, a continuation out of place).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text message that is not UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
     /// Repeated protocol violations (bad frames after the allowed number of errors).
     pub const POLICY_VIOLATION: u16 = 1008;
+    /// A message far over the size limit (four times it, at least 64 KiB); up to that, an
+    /// over-limit message gets a `MESSAGE_TOO_LARGE` error instead.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// No pong within the heartbeat window.
     pub const HEARTBEAT_TIMEOUT: u16 = 4000;
     /// Authentication failed.

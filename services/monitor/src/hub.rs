@@ -59,9 +59,8 @@ pub struct Published {
     pub message: EncodedMessage,
     /// When it was published, [`monotonic_us`], for the publish-to-write latency.
     pub published_us: u64,
-    /// The JSON encoding as a WebSocket text payload, UTF-8 checked once here instead of once
-    /// per connection.
-    pub text: Option<axum::extract::ws::Utf8Bytes>,
+    /// The JSON encoding, shared by every JSON connection's text frame.
+    pub text: Option<bytes::Bytes>,
 }
 
 #[derive(Debug, Default)]
@@ -294,10 +293,7 @@ impl Hub {
         encoded: EncodedMessage,
     ) -> Published {
         let now = monotonic_us();
-        let text = encoded
-            .bytes(protocol::Codec::Json)
-            .ok()
-            .and_then(|b| axum::extract::ws::Utf8Bytes::try_from(b).ok());
+        let text = encoded.bytes(protocol::Codec::Json).ok();
         let published = Published {
             channel,
             seq,

@@ -10,8 +10,8 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use monitor::Settings;
 use protocol::{Channel, Codec, ServerMessage, close_code};
-use support::start;
 use support::ws_client::*;
+use support::{http_get, start};
 use tokio::net::TcpStream;
 use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -602,19 +602,6 @@ async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
     // Once it reads again, the stalled client finds the 4008 close after what was in flight.
     assert_eq!(close_code_of(&mut stalled).await, close_code::SLOW_CONSUMER);
     still_alive(&mut healthy, 3).await;
-}
-
-async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    tcp.write_all(
-        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
-    .await
-    .unwrap();
-    let mut out = String::new();
-    tcp.read_to_string(&mut out).await.unwrap();
-    out
 }
 
 fn metric(text: &str, name: &str) -> f64 {

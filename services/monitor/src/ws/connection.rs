@@ -8,17 +8,17 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use axum::extract::ws::{Message, WebSocket};
-use futures::StreamExt;
-use futures::stream::{SplitSink, SplitStream};
 use protocol::{Channel, Codec, Connected, ErrorCode, ServerMessage, close_code};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use super::alerts::AlertBook;
+use super::frame::Incoming;
 use super::outbox::{Outbox, Outgoing};
 use super::rate_limit::TokenBucket;
 use super::session::Session;
+use super::socket::{FrameReader, ReadError};
 use super::upgrade::WsContext;
 use super::writer::{Writer, Written};
 use super::{error, now};
@@ -44,14 +44,13 @@ impl fmt::Display for SessionId {
 enum Ended {
     /// The outbox is closing: flush it and send the close frame.
     Closing,
-    /// The client closed, or its socket failed while reading.
-    ByClient,
+    /// The client sent its close frame, with its code if it gave one: answer it.
+    ClosedByClient(Option<u16>),
+    /// The client's socket failed while reading.
+    ReadFailed,
     /// The socket failed while writing.
     WriteFailed,
 }
-
-type Sink = SplitSink<WebSocket, Message>;
-type Stream = SplitStream<WebSocket>;
 
 /// One connection's state.
 pub(super) struct Connection {
@@ -61,7 +60,6 @@ pub(super) struct Connection {
     pub(super) session: Session,
     pub(super) alerts: AlertBook,
     pub(super) outbox: Outbox,
-    writer: Writer,
     pub(super) bucket: TokenBucket,
     pub(super) violations: u32,
     pub(super) rate_violations: u32,
@@ -70,15 +68,22 @@ pub(super) struct Connection {
 }
 
 impl Connection {
-    pub(super) async fn run(
-        socket: WebSocket,
+    pub(super) async fn run<S>(
+        socket: S,
         ctx: WsContext,
         codec: Codec,
         peer: SocketAddr,
         authorized: bool,
-    ) {
+    ) where
+        S: AsyncRead + AsyncWrite + Send + 'static,
+    {
         let config = ctx.config.clone();
-        let (mut sink, mut stream) = socket.split();
+        let (read, write) = tokio::io::split(socket);
+        // Frames past our own limit still reach `on_frame`, which answers them with
+        // `MESSAGE_TOO_LARGE`; only far larger ones end the connection with 1009.
+        let backstop = (config.max_message_bytes * 4).max(64 * 1024);
+        let mut reader = FrameReader::new(read, backstop);
+        let mut writer = Writer::new(codec, write);
         let mut conn = Self {
             bucket: TokenBucket::new(config.rate_per_second, config.rate_burst, monotonic_us())
                 .unwrap_or_else(|_| {
@@ -88,7 +93,6 @@ impl Connection {
             session: Session::new(config.max_subscriptions),
             alerts: AlertBook::new(config.max_alerts),
             outbox: Outbox::new(config.outbox_capacity),
-            writer: Writer::new(codec),
             ctx,
             codec,
             peer,
@@ -101,7 +105,7 @@ impl Connection {
         let ended = if authorized {
             let rx = conn.ctx.hub.subscribe();
             conn.greet();
-            conn.serve(rx, &mut sink, &mut stream).await
+            conn.serve(rx, &mut writer, &mut reader).await
         } else {
             conn.reply(ServerMessage::Error(error(
                 None,
@@ -112,19 +116,23 @@ impl Connection {
             tracing::warn!(peer = %conn.peer, "websocket closed: unauthorized");
             Ended::Closing
         };
-        conn.finish(ended, &mut sink, &mut stream).await;
+        conn.finish(ended, &mut writer, &mut reader).await;
         tracing::debug!(peer = %conn.peer, session = %conn.session_id, "websocket closed");
     }
 
     /// Serves the connection until it must close. The writer goes first whenever it has work:
     /// it never waits on the socket, so a client that reads slowly only ever fills its own
     /// outbox.
-    async fn serve(
+    async fn serve<R, W>(
         &mut self,
         mut rx: broadcast::Receiver<Published>,
-        sink: &mut Sink,
-        stream: &mut Stream,
-    ) -> Ended {
+        writer: &mut Writer<W>,
+        reader: &mut FrameReader<R>,
+    ) -> Ended
+    where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
         let mut shutdown = self.ctx.shutdown.clone();
         let heartbeat = self.ctx.config.heartbeat;
         let pong_deadline = heartbeat + self.ctx.config.pong_timeout;
@@ -137,29 +145,32 @@ impl Connection {
             if self.outbox.is_closing() {
                 return Ended::Closing;
             }
-            let writing = self.writer.has_work(&self.outbox);
+            let writing = writer.has_work(&self.outbox);
             tokio::select! {
                 biased;
                 _ = shutdown.changed() => {
                     self.outbox.close(close_code::GOING_AWAY, "server going away");
                 }
-                written = self.writer.write(sink, &mut self.outbox), if writing => {
+                written = writer.write(&mut self.outbox), if writing => {
                     if written.is_err() {
                         return Ended::WriteFailed;
                     }
                 }
-                frame = stream.next() => match frame {
-                    Some(Ok(Message::Text(text))) => self.on_frame(text.as_bytes(), false),
-                    Some(Ok(Message::Binary(bytes))) => self.on_frame(&bytes, true),
-                    // Any frame from the client counts as alive too; tungstenite only reports
-                    // pongs here, so the pong time is the measure.
-                    Some(Ok(Message::Pong(_))) => last_pong = Instant::now(),
-                    Some(Ok(Message::Ping(_))) => {} // tungstenite answers pings itself
-                    Some(Ok(Message::Close(_))) | None => return Ended::ByClient,
-                    Some(Err(err)) => {
+                frame = reader.next() => match frame {
+                    Some(Ok(Incoming::Text(text))) => self.on_frame(&text, false),
+                    Some(Ok(Incoming::Binary(bytes))) => self.on_frame(&bytes, true),
+                    // Only a pong proves the client reads what it is sent.
+                    Some(Ok(Incoming::Pong)) => last_pong = Instant::now(),
+                    Some(Ok(Incoming::Ping(payload))) => writer.pong(&payload),
+                    Some(Ok(Incoming::Close(code))) => return Ended::ClosedByClient(code),
+                    Some(Err(ReadError::Frame(err))) => self.broke_protocol(&err),
+                    Some(Err(ReadError::Io(err))) => {
                         tracing::debug!(peer = %self.peer, %err, "websocket read failed");
-                        return Ended::ByClient;
+                        return Ended::ReadFailed;
                     }
+                    // The client closed its side without a close frame: it may still read
+                    // our close.
+                    None => return Ended::ClosedByClient(None),
                 },
                 live = rx.recv() => match live {
                     Ok(published) => {
@@ -177,7 +188,7 @@ impl Connection {
                         tracing::info!(peer = %self.peer, "websocket closed: heartbeat timeout");
                         self.outbox.close(close_code::HEARTBEAT_TIMEOUT, "heartbeat timeout");
                     } else if now >= next_ping {
-                        self.writer.ping();
+                        writer.ping();
                         next_ping = now + heartbeat;
                     }
                     timer.as_mut().reset(next_ping.min(last_pong + pong_deadline));
@@ -211,26 +222,37 @@ impl Connection {
     /// while the client's frames are still read, so its answer (and any pong in flight) is
     /// consumed: closing a socket with unread input resets it, and the client would lose the
     /// close frame and its code. A client that does not read at all gets `close_grace`.
-    async fn finish(&mut self, ended: Ended, sink: &mut Sink, stream: &mut Stream) {
+    async fn finish<R, W>(
+        &mut self,
+        ended: Ended,
+        writer: &mut Writer<W>,
+        reader: &mut FrameReader<R>,
+    ) where
+        R: AsyncRead + Unpin,
+        W: AsyncWrite + Unpin,
+    {
         let grace = self.ctx.config.close_grace;
         match ended {
-            Ended::WriteFailed => {}
-            Ended::ByClient => {
-                // Sends tungstenite's answer to the client's close, if it owes one.
-                let _ = tokio::time::timeout(grace, futures::SinkExt::close(sink)).await;
+            Ended::WriteFailed | Ended::ReadFailed => {}
+            Ended::ClosedByClient(code) => {
+                // Answers the client's close with its code, after what is already in flight.
+                writer.close_reply(code);
+                let write = async {
+                    while let Ok(Written::Flushed) = writer.write(&mut self.outbox).await {}
+                };
+                let _ = tokio::time::timeout(grace, write).await;
             }
             Ended::Closing => {
                 let write = async {
-                    while let Ok(Written::Flushed) = self.writer.write(sink, &mut self.outbox).await
-                    {
-                        if !self.writer.has_work(&self.outbox) {
+                    while let Ok(Written::Flushed) = writer.write(&mut self.outbox).await {
+                        if !writer.has_work(&self.outbox) {
                             break;
                         }
                     }
                 };
                 let consume = async {
-                    while let Some(Ok(frame)) = stream.next().await {
-                        if matches!(frame, Message::Close(_)) {
+                    while let Some(Ok(frame)) = reader.next().await {
+                        if matches!(frame, Incoming::Close(_)) {
                             break;
                         }
                     }
@@ -281,6 +303,14 @@ impl Connection {
         } else if self.outbox.push(outgoing).is_err() {
             self.slow_consumer();
         }
+    }
+
+    /// The client's frames broke RFC 6455: it is told why with the matching close code, at
+    /// once (what was queued is dropped, as RFC 6455 §7.1.7 fails the connection).
+    fn broke_protocol(&mut self, err: &super::frame::FrameError) {
+        metrics::counter!("dexmon_ws_frame_errors_total", "reason" => err.reason()).increment(1);
+        tracing::info!(peer = %self.peer, session = %self.session_id, %err, "websocket closed: bad frame");
+        self.outbox.close(err.close_code(), err.reason());
     }
 
     pub(super) fn slow_consumer(&mut self) {

@@ -15,17 +15,21 @@
 pub mod alerts;
 mod config;
 mod connection;
+mod frame;
 pub mod outbox;
 pub mod rate_limit;
 mod requests;
 pub mod session;
+mod socket;
 mod upgrade;
 mod writer;
 
 use protocol::{ErrorCode, ErrorMessage, RequestId, Timestamp};
 
 pub use self::config::WsConfig;
-pub use self::upgrade::{WsContext, WsStats, index_or_upgrade, upgrade};
+pub use self::upgrade::{
+    HandshakeError, WebSocketUpgrade, WsContext, WsStats, index_or_upgrade, upgrade,
+};
 use crate::clock::unix_ms;
 
 fn now() -> Timestamp {

@@ -28,6 +28,22 @@ pub struct Closing {
     pub reason: &'static str,
 }
 
+impl Closing {
+    /// Whether the close goes out at once, without what is still queued: for a slow consumer
+    /// (its backlog is what it could not take) and for a client whose frames broke the
+    /// protocol (1002, 1007, 1009: RFC 6455 fails such a connection).
+    #[must_use]
+    pub fn abandons_backlog(&self) -> bool {
+        use protocol::close_code::{
+            INVALID_PAYLOAD, MESSAGE_TOO_BIG, PROTOCOL_ERROR, SLOW_CONSUMER,
+        };
+        matches!(
+            self.code,
+            SLOW_CONSUMER | PROTOCOL_ERROR | INVALID_PAYLOAD | MESSAGE_TOO_BIG
+        )
+    }
+}
+
 /// An outbound message with its publication time (µs, monotonic), when it is a channel
 /// message, for the publish-to-write latency.
 #[derive(Debug, Clone)]
@@ -35,7 +51,7 @@ pub struct Outgoing {
     pub message: EncodedMessage,
     pub published_us: Option<u64>,
     /// The JSON text payload when the hub prepared it (see [`crate::hub::Published::text`]).
-    pub text: Option<axum::extract::ws::Utf8Bytes>,
+    pub text: Option<bytes::Bytes>,
 }
 
 /// The reliable lane is full: the connection is now closing with 4008.
@@ -188,7 +204,7 @@ impl Outbox {
         let abandon = lanes
             .closing
             .as_ref()
-            .is_some_and(|c| c.code == protocol::close_code::SLOW_CONSUMER);
+            .is_some_and(Closing::abandons_backlog);
         if !abandon {
             while drained.messages.len() < max {
                 match lanes.reliable.pop_front() {

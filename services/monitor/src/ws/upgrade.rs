@@ -1,14 +1,21 @@
 //! Accepting a connection: origin, capacity, codec negotiation, then the upgrade that hands the
 //! socket to its [`Connection`].
+//!
+//! The handshake is RFC 6455's, checked here (method, `Connection`, `Upgrade`, version, key),
+//! and the upgraded socket goes to our own framing (`socket.rs`) rather than tungstenite's,
+//! which copies every payload into a write buffer that keeps the size of the largest message
+//! it ever sent: for a connection that took a snapshot of every price, most of what it held.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{ConnectInfo, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hyper::upgrade::OnUpgrade;
+use hyper_util::rt::TokioIo;
 use protocol::Codec;
 use tokio::sync::watch;
 
@@ -90,26 +97,117 @@ pub async fn upgrade(
         .map(str::trim)
         .collect::<Vec<_>>();
     let (codec, subprotocol) = Codec::negotiate(offered);
-    let config = ctx.config.clone();
-    // Tungstenite's own size limit is a backstop well above ours, so that an oversized
-    // message still reaches our check and gets a `MESSAGE_TOO_LARGE` answer.
-    let backstop = (config.max_message_bytes * 4).max(64 * 1024);
-    let ws = ws
-        // Allocated up front for every connection, and clients send little: a larger message
-        // grows it as needed.
-        .read_buffer_size(512)
-        .write_buffer_size(4 * 1024)
-        .max_write_buffer_size(1024 * 1024)
-        .max_message_size(backstop)
-        .max_frame_size(backstop);
-    let ws = match subprotocol {
-        Some(p) => ws.protocols([p]),
-        None => ws,
-    };
-    ws.on_upgrade(move |socket| async move {
+    let on_upgrade = ws.on_upgrade;
+    tokio::spawn(async move {
         let _slot = slot;
-        Connection::run(socket, ctx, codec, peer, authorized).await;
-    })
+        match on_upgrade.await {
+            Ok(upgraded) => {
+                Connection::run(TokioIo::new(upgraded), ctx, codec, peer, authorized).await;
+            }
+            Err(err) => tracing::debug!(%peer, %err, "websocket upgrade failed"),
+        }
+    });
+    let mut response = (
+        StatusCode::SWITCHING_PROTOCOLS,
+        [
+            (header::CONNECTION, HeaderValue::from_static("upgrade")),
+            (header::UPGRADE, HeaderValue::from_static("websocket")),
+            (header::SEC_WEBSOCKET_ACCEPT, ws.accept),
+        ],
+    )
+        .into_response();
+    if let Some(protocol) = subprotocol {
+        response.headers_mut().insert(
+            header::SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static(protocol),
+        );
+    }
+    response
+}
+
+/// A checked WebSocket handshake request (RFC 6455 §4.2.1): what the `101` answer needs.
+#[derive(Debug)]
+pub struct WebSocketUpgrade {
+    /// `Sec-WebSocket-Accept`, derived from the client's key.
+    accept: HeaderValue,
+    on_upgrade: OnUpgrade,
+}
+
+/// Why a request is not a WebSocket handshake this server accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HandshakeError {
+    #[error("a WebSocket handshake must be a GET")]
+    NotGet,
+    #[error("the `Connection` header must include `upgrade`")]
+    NoConnectionUpgrade,
+    #[error("the `Upgrade` header must be `websocket`")]
+    NotWebSocket,
+    #[error("only WebSocket version 13 is supported")]
+    UnsupportedVersion,
+    #[error("the `Sec-WebSocket-Key` header is missing")]
+    NoKey,
+    #[error("this connection cannot be upgraded")]
+    NotUpgradable,
+}
+
+impl IntoResponse for HandshakeError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            Self::NotGet => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UnsupportedVersion | Self::NotUpgradable => StatusCode::UPGRADE_REQUIRED,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let mut response = (status, format!("{self}\n")).into_response();
+        if self == Self::UnsupportedVersion {
+            // RFC 6455 §4.4: name the version this server speaks.
+            response.headers_mut().insert(
+                header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
+        }
+        response
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for WebSocketUpgrade {
+    type Rejection = HandshakeError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let header_has = |name: header::HeaderName, token: &str| {
+            parts.headers.get_all(name).iter().any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+            })
+        };
+        if parts.method != Method::GET {
+            return Err(HandshakeError::NotGet);
+        }
+        if !header_has(header::CONNECTION, "upgrade") {
+            return Err(HandshakeError::NoConnectionUpgrade);
+        }
+        if !header_has(header::UPGRADE, "websocket") {
+            return Err(HandshakeError::NotWebSocket);
+        }
+        if parts
+            .headers
+            .get(header::SEC_WEBSOCKET_VERSION)
+            .map(HeaderValue::as_bytes)
+            != Some(b"13".as_slice())
+        {
+            return Err(HandshakeError::UnsupportedVersion);
+        }
+        let key = parts
+            .headers
+            .get(header::SEC_WEBSOCKET_KEY)
+            .ok_or(HandshakeError::NoKey)?;
+        let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+        let accept = HeaderValue::from_str(&accept).map_err(|_| HandshakeError::NoKey)?;
+        let on_upgrade = parts
+            .extensions
+            .remove::<OnUpgrade>()
+            .ok_or(HandshakeError::NotUpgradable)?;
+        Ok(Self { accept, on_upgrade })
+    }
 }
 
 /// `GET /`: the dashboard page for a plain request, the `/ws` handler (same checks and limits)
@@ -129,11 +227,7 @@ pub async fn index_or_upgrade(
     if !wants_upgrade {
         return crate::dashboard::index().into_response();
     }
-    match <WebSocketUpgrade as axum::extract::FromRequestParts<WsContext>>::from_request_parts(
-        &mut parts, &ctx,
-    )
-    .await
-    {
+    match WebSocketUpgrade::from_request_parts(&mut parts, &ctx).await {
         Ok(ws) => {
             upgrade(
                 State(ctx),

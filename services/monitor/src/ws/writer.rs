@@ -2,19 +2,22 @@
 //! waiting on it, so the connection's one task keeps serving the hub and the client while a
 //! slow socket drains.
 //!
-//! [`Writer::write`] starts every queued frame the socket accepts, then flushes once: the
-//! frames of a batch leave in as few `write` calls as the socket's buffer allows. When the
-//! socket would block it returns `Pending` with nothing lost: frames taken from the outbox wait
-//! in the writer itself, not in a future that another event could cancel.
+//! [`Writer::write`] takes a batch from the outbox, queues each message as a frame whose
+//! payload is the hub's shared encoding (no copy), and writes the batch with as few vectored
+//! writes as the socket's buffer allows. When the socket would block it returns `Pending` with
+//! nothing lost: the frames wait in the writer itself, not in a future that another event
+//! could cancel.
 
 use std::future::poll_fn;
 use std::task::{Context, Poll, ready};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
-use futures::{Sink, SinkExt};
+use bytes::Bytes;
 use protocol::{Channel, Codec};
+use tokio::io::AsyncWrite;
 
+use super::frame::OpCode;
 use super::outbox::{Closing, Outbox, Outgoing};
+use super::socket::FrameWriter;
 use crate::clock::monotonic_us;
 
 /// Messages taken from the outbox at a time.
@@ -35,14 +38,15 @@ pub(super) enum Written {
 
 /// Socket-side state of one connection.
 #[derive(Debug)]
-pub(super) struct Writer {
+pub(super) struct Writer<W> {
     codec: Codec,
-    /// Taken from the outbox, not yet accepted by the socket. Its memory is freed as soon as
-    /// it is written, so an idle connection holds none.
-    batch: std::vec::IntoIter<Outgoing>,
+    /// Frames taken from the outbox and not yet all in the socket: references to the shared
+    /// payloads, released as soon as they are written.
+    frames: FrameWriter<W>,
     ping_due: bool,
-    unflushed: bool,
-    /// The close to send once `batch` is out, and whether it was sent.
+    /// The payload of the client's latest ping, to answer with a pong.
+    pong_due: Option<Bytes>,
+    /// The close to send once everything before it is out, and whether it was queued.
     closing: Option<Closing>,
     close_sent: bool,
     /// Since the last flush, per channel: messages and bytes; and the oldest publication time.
@@ -50,13 +54,13 @@ pub(super) struct Writer {
     oldest_published_us: Option<u64>,
 }
 
-impl Writer {
-    pub(super) fn new(codec: Codec) -> Self {
+impl<W: AsyncWrite + Unpin> Writer<W> {
+    pub(super) fn new(codec: Codec, io: W) -> Self {
         Self {
             codec,
-            batch: Vec::new().into_iter(),
+            frames: FrameWriter::new(io),
             ping_due: false,
-            unflushed: false,
+            pong_due: None,
             closing: None,
             close_sent: false,
             sent: [(0, 0); Channel::ALL.len()],
@@ -64,16 +68,33 @@ impl Writer {
         }
     }
 
-    /// Queues a protocol-level ping ahead of everything else.
+    /// Queues a protocol-level ping ahead of what the outbox holds.
     pub(super) fn ping(&mut self) {
         self.ping_due = true;
+    }
+
+    /// Answers the client's ping; only the latest is answered (RFC 6455 §5.5.3).
+    pub(super) fn pong(&mut self, payload: &[u8]) {
+        // Copied (at most 125 bytes): a slice would keep the whole read buffer alive.
+        self.pong_due = Some(Bytes::copy_from_slice(payload));
+    }
+
+    /// Answers the client's close (with its code, or 1000) and closes the write side, unless
+    /// this side already sent its own.
+    pub(super) fn close_reply(&mut self, code: Option<u16>) {
+        if !self.close_sent && self.closing.is_none() {
+            self.closing = Some(Closing {
+                code: code.unwrap_or(1000),
+                reason: "",
+            });
+        }
     }
 
     /// Whether [`Self::write`] has anything to do.
     pub(super) fn has_work(&self, outbox: &Outbox) -> bool {
         self.ping_due
-            || self.unflushed
-            || self.batch.len() > 0
+            || self.pong_due.is_some()
+            || !self.frames.is_empty()
             || self.closing.is_some()
             || !outbox.is_empty()
             || outbox.is_closing()
@@ -81,71 +102,55 @@ impl Writer {
 
     /// Writes until everything queued is flushed (or the close is done). Cancel-safe: a
     /// cancelled call loses nothing, and the next one carries on.
-    pub(super) async fn write<S>(
-        &mut self,
-        sink: &mut S,
-        outbox: &mut Outbox,
-    ) -> Result<Written, WriteFailed>
-    where
-        S: Sink<Message, Error = axum::Error> + Unpin,
-    {
-        poll_fn(|cx| self.poll_write(cx, sink, outbox)).await
+    pub(super) async fn write(&mut self, outbox: &mut Outbox) -> Result<Written, WriteFailed> {
+        poll_fn(|cx| self.poll_write(cx, outbox)).await
     }
 
-    fn poll_write<S>(
+    /// Writes what the outbox holds: up to [`BATCH`] messages are queued as frames (their
+    /// payloads shared, not copied) and leave in as few vectored writes as the socket takes.
+    /// Nothing more is taken from the outbox until they are all in the socket, so a slow
+    /// client's backlog stays in its outbox, where prices conflate.
+    fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
-        sink: &mut S,
         outbox: &mut Outbox,
-    ) -> Poll<Result<Written, WriteFailed>>
-    where
-        S: Sink<Message, Error = axum::Error> + Unpin,
-    {
+    ) -> Poll<Result<Written, WriteFailed>> {
         let failed = |_| WriteFailed;
         loop {
+            // Pings and pongs join the queue only once it is written, so a client that sends
+            // pings but never reads holds one pong at most, not one per ping.
+            if self.frames.is_empty() {
+                if self.ping_due {
+                    self.frames.push(OpCode::Ping, Bytes::new());
+                    self.ping_due = false;
+                }
+                if let Some(payload) = self.pong_due.take() {
+                    self.frames.push(OpCode::Pong, payload);
+                }
+            }
+            if !self.frames.is_empty() {
+                ready!(self.frames.poll_flush(cx)).map_err(failed)?;
+                self.record();
+                continue;
+            }
             if self.close_sent {
-                ready!(sink.poll_close_unpin(cx)).map_err(failed)?;
+                ready!(self.frames.poll_shutdown(cx)).map_err(failed)?;
                 return Poll::Ready(Ok(Written::Closed));
             }
-            if self.ping_due {
-                ready!(sink.poll_ready_unpin(cx)).map_err(failed)?;
-                sink.start_send_unpin(Message::Ping(bytes::Bytes::new()))
-                    .map_err(failed)?;
-                self.ping_due = false;
-                self.unflushed = true;
-                continue;
-            }
-            if self.batch.len() == 0 && self.closing.is_none() {
+            if self.closing.is_none() {
                 let taken = outbox.take(BATCH);
-                self.batch = taken.messages.into_iter();
                 self.closing = taken.closing;
-            }
-            if self.batch.len() > 0 {
-                ready!(sink.poll_ready_unpin(cx)).map_err(failed)?;
-                if let Some(outgoing) = self.batch.next()
-                    && let Some(frame) = self.frame(outgoing)
-                {
-                    sink.start_send_unpin(frame).map_err(failed)?;
-                    self.unflushed = true;
+                if !taken.messages.is_empty() {
+                    for outgoing in taken.messages {
+                        if let Some((opcode, payload)) = self.frame(outgoing) {
+                            self.frames.push(opcode, payload);
+                        }
+                    }
+                    continue;
                 }
-                if self.batch.len() == 0 {
-                    self.batch = Vec::new().into_iter();
-                }
-                continue;
             }
-            if self.unflushed {
-                ready!(sink.poll_flush_unpin(cx)).map_err(failed)?;
-                self.unflushed = false;
-                self.record();
-            }
-            if let Some(closing) = &self.closing {
-                ready!(sink.poll_ready_unpin(cx)).map_err(failed)?;
-                let frame = CloseFrame {
-                    code: closing.code,
-                    reason: Utf8Bytes::from_static(closing.reason),
-                };
-                sink.start_send_unpin(Message::Close(Some(frame)))
-                    .map_err(failed)?;
+            if let Some(closing) = self.closing.take() {
+                self.frames.push_close(closing.code, closing.reason);
                 self.close_sent = true;
                 continue;
             }
@@ -154,16 +159,16 @@ impl Writer {
     }
 
     /// The frame for one message, counted; `None` if it cannot be encoded (logged).
-    fn frame(&mut self, outgoing: Outgoing) -> Option<Message> {
+    fn frame(&mut self, outgoing: Outgoing) -> Option<(OpCode, Bytes)> {
         let channel = outgoing.message.message().channel();
         let frame = match (self.codec, outgoing.text) {
-            // The hub's prepared text: the same bytes for every JSON connection.
-            (Codec::Json, Some(text)) => Message::Text(text),
+            // The hub's encoding: the same bytes for every JSON connection.
+            (Codec::Json, Some(text)) => (OpCode::Text, text),
             (codec, _) => match outgoing.message.bytes(codec) {
+                // The JSON encoding is UTF-8 by construction.
                 Ok(bytes) => match codec {
-                    // The JSON encoding is UTF-8 by construction.
-                    Codec::Json => Message::Text(Utf8Bytes::try_from(bytes).ok()?),
-                    Codec::MsgPack => Message::Binary(bytes),
+                    Codec::Json => (OpCode::Text, bytes),
+                    Codec::MsgPack => (OpCode::Binary, bytes),
                 },
                 Err(err) => {
                     tracing::error!(%err, "message failed to encode");
@@ -172,14 +177,9 @@ impl Writer {
             },
         };
         if let Some(channel) = channel {
-            let len = match &frame {
-                Message::Text(t) => t.len(),
-                Message::Binary(b) => b.len(),
-                _ => 0,
-            };
             let counts = &mut self.sent[channel.index()];
             counts.0 += 1;
-            counts.1 += len as u64;
+            counts.1 += frame.1.len() as u64;
         }
         if let Some(published) = outgoing.published_us {
             self.oldest_published_us = Some(
@@ -208,5 +208,32 @@ impl Writer {
             let seconds = monotonic_us().saturating_sub(published) as f64 / 1e6;
             metrics::histogram!("dexmon_publish_to_write_seconds").record(seconds);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use super::*;
+
+    #[test]
+    fn a_client_that_pings_without_reading_gets_one_pong_queued_at_most() {
+        // The client never reads: after a few pongs the pipe is full.
+        let (server, _client) = tokio::io::duplex(64);
+        let mut writer = Writer::new(Codec::Json, server);
+        let mut outbox = Outbox::new(16);
+        let mut cx = Context::from_waker(Waker::noop());
+        for _ in 0..1_000 {
+            writer.pong(b"0123456789");
+            assert!(
+                writer.poll_write(&mut cx, &mut outbox).is_pending() || writer.frames.is_empty()
+            );
+        }
+        assert!(
+            writer.frames.len() <= 1,
+            "{} frames queued",
+            writer.frames.len()
+        );
     }
 }

@@ -29,3 +29,17 @@ pub fn pipeline(hub: std::sync::Arc<monitor::hub::Hub>) -> monitor::pipeline::Pi
     )
     .expect("the default detector configuration is valid")
 }
+
+/// A plain HTTP/1.1 GET on a fresh connection: the status line, headers and body.
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = String::new();
+    tcp.read_to_string(&mut out).await.unwrap();
+    out
+}
