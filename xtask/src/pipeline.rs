@@ -43,7 +43,8 @@ impl Drop for Server {
     }
 }
 
-fn http_get(addr: &str, path: &str) -> Result<String, String> {
+/// The body of a plain HTTP/1.1 GET.
+pub(crate) fn http_get(addr: &str, path: &str) -> Result<String, String> {
     let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
     stream
         .write_all(

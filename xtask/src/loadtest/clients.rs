@@ -543,6 +543,81 @@ impl EndToEnd {
     }
 }
 
+/// The bucket lines of the monitor's `dexmon_update_to_socket_seconds`, up to the bound.
+const UPDATE_TO_SOCKET_BUCKET: &str = "dexmon_update_to_socket_seconds_bucket{le=\"";
+
+/// The server's own share of the end-to-end figure, from its `dexmon_update_to_socket_seconds`
+/// histogram: per socket flush, the oldest price's time from the account update's arrival to
+/// the kernel taking the frame. On loopback that is the moment the bytes are in the client's
+/// socket; what the clients measure on top is their own reading and parsing.
+struct InsideServer {
+    /// (upper bound in seconds, flushes in the measured window at or under it), cumulative.
+    buckets: Vec<(f64, f64)>,
+}
+
+impl InsideServer {
+    fn buckets(text: &str) -> Vec<(f64, f64)> {
+        text.lines()
+            .filter_map(|line| {
+                let (le, count) = line
+                    .strip_prefix(UPDATE_TO_SOCKET_BUCKET)?
+                    .split_once("\"}")?;
+                let le = if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse().ok()?
+                };
+                Some((le, count.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
+    /// The flushes between two scrapes.
+    fn between(before: &str, after: &str) -> Self {
+        let before = Self::buckets(before);
+        let buckets = Self::buckets(after)
+            .into_iter()
+            .map(|(le, n)| {
+                let earlier = before
+                    .iter()
+                    .find(|(b, _)| *b == le)
+                    .map_or(0.0, |(_, n)| *n);
+                (le, n - earlier)
+            })
+            .collect();
+        Self { buckets }
+    }
+
+    fn line(&self) -> String {
+        let total = self.buckets.last().map_or(0.0, |(_, n)| *n);
+        if total <= 0.0 {
+            return "The server recorded no `dexmon_update_to_socket_seconds` in the window."
+                .to_owned();
+        }
+        let within = |limit: f64| {
+            self.buckets
+                .iter()
+                .filter(|(le, _)| *le <= limit + 1e-12)
+                .map(|(_, n)| *n)
+                .next_back()
+                .unwrap_or(0.0)
+                / total
+                * 100.0
+        };
+        let p99 = self
+            .buckets
+            .iter()
+            .find(|(_, n)| *n >= 0.99 * total)
+            .map_or(f64::INFINITY, |(le, _)| *le * 1_000.0);
+        format!(
+            "Inside the server, from the update's arrival to its `price_update` written to the client's socket (each flush's oldest price, `dexmon_update_to_socket_seconds`, over {total:.0} flushes): {:.1}% within 0.5 ms, {:.1}% within 1 ms, {:.1}% within 2.5 ms; p99 at most {p99} ms (the histogram's bucket bound).",
+            within(0.0005),
+            within(0.001),
+            within(0.0025),
+        )
+    }
+}
+
 /// The end-to-end pipeline figure: from the monitor receiving an account update to the
 /// resulting `price_update`, and the `opportunity` it triggered, arriving on a client's socket,
 /// at `sim_rate` updates/s with `clients` clients on the prices and opportunities channels.
@@ -583,9 +658,11 @@ pub(crate) async fn pipeline_e2e(
         }));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
+    let inside_before = crate::pipeline::http_get(&server.addr, "/metrics")?;
     measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     measuring.store(false, Ordering::Relaxed);
+    let inside_after = crate::pipeline::http_get(&server.addr, "/metrics")?;
     let _ = stop_tx.send(true);
     let mut all = EndToEnd::new();
     for t in tasks {
@@ -594,7 +671,8 @@ pub(crate) async fn pipeline_e2e(
         }
     }
     drop(server);
-    let line = all.line(sim_rate, clients);
+    let inside = InsideServer::between(&inside_before, &inside_after);
+    let line = format!("{} {}", all.line(sim_rate, clients), inside.line());
     eprintln!("  {line}");
     Ok(line)
 }
@@ -602,6 +680,27 @@ pub(crate) async fn pipeline_e2e(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_servers_share_is_read_from_its_histogram_between_two_scrapes() {
+        let scrape = |counts: [u32; 4]| {
+            ["0.0005", "0.001", "0.0025", "+Inf"]
+                .iter()
+                .zip(counts)
+                .map(|(le, n)| {
+                    format!("dexmon_update_to_socket_seconds_bucket{{le=\"{le}\"}} {n}\n")
+                })
+                .collect::<String>()
+        };
+        let inside = InsideServer::between(&scrape([5, 5, 5, 5]), &scrape([55, 104, 105, 105]));
+        let line = inside.line();
+        assert!(line.contains("over 100 flushes"), "{line}");
+        assert!(
+            line.contains("50.0% within 0.5 ms, 99.0% within 1 ms, 100.0% within 2.5 ms"),
+            "{line}"
+        );
+        assert!(line.contains("p99 at most 1 ms"), "{line}");
+    }
 
     #[test]
     fn stamps_are_read_from_every_peer_format() {

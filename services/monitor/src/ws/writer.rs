@@ -52,6 +52,8 @@ pub(super) struct Writer<W> {
     /// Since the last flush, per channel: messages and bytes; and the oldest publication time.
     sent: [(u64, u64); Channel::ALL.len()],
     oldest_published_us: Option<u64>,
+    /// Since the last flush, the earliest `update_received_us` (Unix µs) of a price sent.
+    oldest_update_received_us: Option<u64>,
 }
 
 impl<W: AsyncWrite + Unpin> Writer<W> {
@@ -65,6 +67,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             close_sent: false,
             sent: [(0, 0); Channel::ALL.len()],
             oldest_published_us: None,
+            oldest_update_received_us: None,
         }
     }
 
@@ -181,6 +184,14 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             counts.0 += 1;
             counts.1 += frame.1.len() as u64;
         }
+        if let protocol::ServerMessage::PriceUpdate(price) = outgoing.message.message()
+            && let Some(received) = price.update_received_us
+        {
+            self.oldest_update_received_us = Some(
+                self.oldest_update_received_us
+                    .map_or(received, |o| o.min(received)),
+            );
+        }
         if let Some(published) = outgoing.published_us {
             self.oldest_published_us = Some(
                 self.oldest_published_us
@@ -207,6 +218,14 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             #[allow(clippy::cast_precision_loss)]
             let seconds = monotonic_us().saturating_sub(published) as f64 / 1e6;
             metrics::histogram!("dexmon_publish_to_write_seconds").record(seconds);
+        }
+        if let Some(received) = self.oldest_update_received_us.take() {
+            // The whole server path of the flush's oldest price: from the account update's
+            // arrival to the kernel taking the frame (on loopback, the client's socket).
+            let now = u64::try_from(crate::clock::unix_us()).unwrap_or(0);
+            #[allow(clippy::cast_precision_loss)]
+            let seconds = now.saturating_sub(received) as f64 / 1e6;
+            metrics::histogram!("dexmon_update_to_socket_seconds").record(seconds);
         }
     }
 }
