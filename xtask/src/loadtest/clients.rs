@@ -543,25 +543,23 @@ impl EndToEnd {
     }
 }
 
-/// The bucket lines of the monitor's `dexmon_update_to_socket_seconds`, up to the bound.
-const UPDATE_TO_SOCKET_BUCKET: &str = "dexmon_update_to_socket_seconds_bucket{le=\"";
-
 /// The server's own share of the end-to-end figure, from its `dexmon_update_to_socket_seconds`
 /// histogram: per socket flush, the oldest price's time from the account update's arrival to
 /// the kernel taking the frame. On loopback that is the moment the bytes are in the client's
 /// socket; what the clients measure on top is their own reading and parsing.
 struct InsideServer {
-    /// (upper bound in seconds, flushes in the measured window at or under it), cumulative.
+    /// The histogram, without `_seconds`.
+    metric: &'static str,
+    /// (upper bound in seconds, samples in the measured window at or under it), cumulative.
     buckets: Vec<(f64, f64)>,
 }
 
 impl InsideServer {
-    fn buckets(text: &str) -> Vec<(f64, f64)> {
+    fn buckets(text: &str, metric: &str) -> Vec<(f64, f64)> {
+        let prefix = format!("{metric}_seconds_bucket{{le=\"");
         text.lines()
             .filter_map(|line| {
-                let (le, count) = line
-                    .strip_prefix(UPDATE_TO_SOCKET_BUCKET)?
-                    .split_once("\"}")?;
+                let (le, count) = line.strip_prefix(&prefix)?.split_once("\"}")?;
                 let le = if le == "+Inf" {
                     f64::INFINITY
                 } else {
@@ -572,10 +570,10 @@ impl InsideServer {
             .collect()
     }
 
-    /// The flushes between two scrapes.
-    fn between(before: &str, after: &str) -> Self {
-        let before = Self::buckets(before);
-        let buckets = Self::buckets(after)
+    /// `metric`'s samples between two scrapes.
+    fn between(metric: &'static str, before: &str, after: &str) -> Self {
+        let before = Self::buckets(before, metric);
+        let buckets = Self::buckets(after, metric)
             .into_iter()
             .map(|(le, n)| {
                 let earlier = before
@@ -585,14 +583,14 @@ impl InsideServer {
                 (le, n - earlier)
             })
             .collect();
-        Self { buckets }
+        Self { metric, buckets }
     }
 
     fn line(&self) -> String {
         let total = self.buckets.last().map_or(0.0, |(_, n)| *n);
+        let metric = self.metric;
         if total <= 0.0 {
-            return "The server recorded no `dexmon_update_to_socket_seconds` in the window."
-                .to_owned();
+            return format!("The server recorded no `{metric}_seconds` in the window.");
         }
         let within = |limit: f64| {
             self.buckets
@@ -610,7 +608,7 @@ impl InsideServer {
             .find(|(_, n)| *n >= 0.99 * total)
             .map_or(f64::INFINITY, |(le, _)| *le * 1_000.0);
         format!(
-            "Inside the server, from the update's arrival to its `price_update` written to the client's socket (each flush's oldest price, `dexmon_update_to_socket_seconds`, over {total:.0} flushes): {:.1}% within 0.5 ms, {:.1}% within 1 ms, {:.1}% within 2.5 ms; p99 at most {p99} ms (the histogram's bucket bound).",
+            "`{metric}_seconds` over {total:.0} samples: {:.1}% within 0.5 ms, {:.1}% within 1 ms, {:.1}% within 2.5 ms; p99 at most {p99} ms (the histogram's bucket bound).",
             within(0.0005),
             within(0.001),
             within(0.0025),
@@ -671,8 +669,14 @@ pub(crate) async fn pipeline_e2e(
         }
     }
     drop(server);
-    let inside = InsideServer::between(&inside_before, &inside_after);
-    let line = format!("{} {}", all.line(sim_rate, clients), inside.line());
+    let priced = InsideServer::between("dexmon_update_to_publish", &inside_before, &inside_after);
+    let written = InsideServer::between("dexmon_update_to_socket", &inside_before, &inside_after);
+    let line = format!(
+        "{} Inside the server, from the update's arrival: to its price built, before publication, {} To its `price_update` written to a client's socket (per flush, its oldest price; on loopback, in the client's socket), {}",
+        all.line(sim_rate, clients),
+        priced.line(),
+        written.line()
+    );
     eprintln!("  {line}");
     Ok(line)
 }
@@ -692,9 +696,13 @@ mod tests {
                 })
                 .collect::<String>()
         };
-        let inside = InsideServer::between(&scrape([5, 5, 5, 5]), &scrape([55, 104, 105, 105]));
+        let inside = InsideServer::between(
+            "dexmon_update_to_socket",
+            &scrape([5, 5, 5, 5]),
+            &scrape([55, 104, 105, 105]),
+        );
         let line = inside.line();
-        assert!(line.contains("over 100 flushes"), "{line}");
+        assert!(line.contains("over 100 samples"), "{line}");
         assert!(
             line.contains("50.0% within 0.5 ms, 99.0% within 1 ms, 100.0% within 2.5 ms"),
             "{line}"
