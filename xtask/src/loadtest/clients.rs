@@ -101,8 +101,10 @@ struct PackedLog {
     context: Option<BTreeMap<String, String>>,
 }
 
-/// The (seq, sent_ns) of a benchmark message, or `None` for anything else.
-fn bench_fields(message: &Message, codec: Codec) -> Option<(u64, u128)> {
+/// The `seq` of a `log` message and, for a benchmark message, its `sent_ns`; `None` for
+/// anything else. The server's own logs share the channel's `seq` with the benchmark's, so they
+/// count for the gaps even though they carry no stamp.
+fn bench_fields(message: &Message, codec: Codec) -> Option<(u64, Option<u128>)> {
     match (codec, message) {
         (Codec::Json, Message::Text(text)) => {
             let bytes = text.as_bytes();
@@ -118,14 +120,15 @@ fn bench_fields(message: &Message, codec: Codec) -> Option<(u64, u128)> {
             let seq =
                 u64::try_from(number_after(&bytes[..bytes.len().min(48)], b"\"seq\"")?).ok()?;
             let tail = &bytes[bytes.len().saturating_sub(48)..];
-            Some((seq, number_after(tail, b"\"sent_ns\"")?))
+            Some((seq, number_after(tail, b"\"sent_ns\"")))
         }
         (Codec::MsgPack, Message::Binary(bytes)) => {
             let log: PackedLog = rmp_serde::from_slice(bytes).ok()?;
             if log.kind != "log" {
                 return None;
             }
-            Some((log.seq?, log.context?.get("sent_ns")?.parse().ok()?))
+            let sent_ns = log.context.and_then(|c| c.get("sent_ns")?.parse().ok());
+            Some((log.seq?, sent_ns))
         }
         _ => None,
     }
@@ -276,6 +279,9 @@ pub(crate) async fn read_client(
             None => {}
         }
         last_seq = Some(last_seq.map_or(seq, |l| l.max(seq)));
+        let Some(sent_ns) = sent_ns else {
+            continue;
+        };
         if measuring.load(Ordering::Relaxed) {
             stats.delivered += 1;
             let us = u64::try_from(now_ns().saturating_sub(sent_ns) / 1_000).unwrap_or(u64::MAX);
@@ -717,9 +723,19 @@ mod tests {
         for text in [dexmon, python] {
             assert_eq!(
                 bench_fields(&Message::text(text), Codec::Json),
-                Some((12, 1_700_000_000_123_456_789))
+                Some((12, Some(1_700_000_000_123_456_789)))
             );
         }
+        // The server's own log: no stamp, but its `seq` is not a gap.
+        assert_eq!(
+            bench_fields(
+                &Message::text(
+                    r#"{"type":"log","seq":13,"timestamp":"x","level":"warn","message":"m"}"#
+                ),
+                Codec::Json
+            ),
+            Some((13, None))
+        );
         assert_eq!(
             bench_fields(
                 &Message::text(r#"{"type":"connected","seq":1}"#),
