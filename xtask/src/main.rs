@@ -15,6 +15,7 @@
 
 mod bench;
 mod flags;
+mod http;
 mod loadtest;
 mod pipeline;
 mod soak;

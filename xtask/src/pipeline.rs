@@ -4,7 +4,6 @@
 //! become one), price messages/s, the source-to-decision latency p50/p99 (from
 //! `/api/stats`, the last 4,096 decisions) and the server's CPU use.
 
-use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -43,24 +42,6 @@ impl Drop for Server {
     }
 }
 
-/// The body of a plain HTTP/1.1 GET.
-pub(crate) fn http_get(addr: &str, path: &str) -> Result<String, String> {
-    let mut stream = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .map_err(|e| e.to_string())?;
-    let mut text = String::new();
-    stream
-        .read_to_string(&mut text)
-        .map_err(|e| e.to_string())?;
-    Ok(text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default())
-}
-
 /// A Prometheus sample's value.
 fn metric(text: &str, name: &str) -> f64 {
     text.lines()
@@ -94,9 +75,9 @@ struct Sample {
 }
 
 fn sample(addr: &str, pid: u32) -> Result<(Sample, serde_json::Value), String> {
-    let metrics = http_get(addr, "/metrics")?;
+    let metrics = crate::http::get(addr, "/metrics")?;
     let stats: serde_json::Value =
-        serde_json::from_str(&http_get(addr, "/api/stats")?).map_err(|e| e.to_string())?;
+        serde_json::from_str(&crate::http::get(addr, "/api/stats")?).map_err(|e| e.to_string())?;
     Ok((
         Sample {
             at: Instant::now(),
@@ -133,7 +114,7 @@ pub(crate) fn run(root: &std::path::Path, options: &Options) -> Result<(), Strin
         let server = Server(child);
         let pid = server.0.id();
         let deadline = Instant::now() + Duration::from_secs(30);
-        while http_get(&addr, "/health").is_err() {
+        while crate::http::get(&addr, "/health").is_err() {
             if Instant::now() > deadline {
                 return Err("the monitor did not start".into());
             }

@@ -662,11 +662,11 @@ pub(crate) async fn pipeline_e2e(
         }));
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let inside_before = crate::pipeline::http_get(&server.addr, "/metrics")?;
+    let inside_before = crate::http::get(&server.addr, "/metrics")?;
     measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     measuring.store(false, Ordering::Relaxed);
-    let inside_after = crate::pipeline::http_get(&server.addr, "/metrics")?;
+    let inside_after = crate::http::get(&server.addr, "/metrics")?;
     let _ = stop_tx.send(true);
     let mut all = EndToEnd::new();
     for t in tasks {

@@ -58,20 +58,6 @@ fn spawn(mut command: Command, addr: String) -> Result<Proc, String> {
     Ok(Proc { child, pid, addr })
 }
 
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    Some(response)
-}
-
 fn wait_for(what: &str, mut check: impl FnMut() -> bool) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     while !check() {
@@ -164,7 +150,7 @@ impl Cluster {
             if i == 0 {
                 let addr = node.addr.clone();
                 wait_for("the first ingest node to lead", || {
-                    http_get(&addr, "/health").is_some_and(|h| h.contains(r#""leader":true"#))
+                    crate::http::get(&addr, "/health").is_ok_and(|h| h.contains(r#""leader":true"#))
                 })?;
             }
             ingest_nodes.push(node);
@@ -184,8 +170,8 @@ impl Cluster {
 
     /// nats-server's message and byte counters, from `/varz`.
     fn varz(&self) -> (u64, u64, u64, u64) {
-        let body =
-            http_get(&format!("127.0.0.1:{}", self.monitor_port), "/varz").unwrap_or_default();
+        let body = crate::http::get(&format!("127.0.0.1:{}", self.monitor_port), "/varz")
+            .unwrap_or_default();
         let field = |key: &str| {
             body.split(&format!("\"{key}\":"))
                 .nth(1)
@@ -330,7 +316,7 @@ async fn failover(bins: &Binaries, rate: u32, payload: usize) -> Result<(u128, u
     drop(leader);
     let elected = tokio::task::spawn_blocking(move || {
         wait_for("the follower to lead", || {
-            http_get(&follower, "/health").is_some_and(|h| h.contains(r#""leader":true"#))
+            crate::http::get(&follower, "/health").is_ok_and(|h| h.contains(r#""leader":true"#))
         })
         .map(|()| killed.elapsed())
     })
