@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -79,8 +80,10 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     }
                 }
             }
-            let mut chunk = [0u8; READ_CHUNK];
-            let mut read = ReadBuf::new(&mut chunk);
+            // Uninitialised: this runs on every wake of the connection's task, and zeroing
+            // 2 KiB each time would be work for nothing.
+            let mut chunk = [const { MaybeUninit::<u8>::uninit() }; READ_CHUNK];
+            let mut read = ReadBuf::uninit(&mut chunk);
             if let Err(err) = ready!(Pin::new(&mut self.io).poll_read(cx, &mut read)) {
                 return Poll::Ready(Some(Err(err.into())));
             }
