@@ -526,6 +526,10 @@ async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
     let mut s = settings();
     s.simulator.updates_per_second = 20_000;
     s.ws.outbox_capacity = 16;
+    // The stalled client reads what the kernel already holds (up to megabytes) before it
+    // reaches the close frame; a debug build on a busy machine can take longer than the
+    // default grace to do so, and the server then drops it without one.
+    s.ws.close_grace = Duration::from_secs(60);
     let server = start(s).await;
     let url = format!("ws://{}/ws", server.addr);
 
@@ -600,7 +604,12 @@ async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
         started.elapsed()
     );
     // Once it reads again, the stalled client finds the 4008 close after what was in flight.
+    let draining = std::time::Instant::now();
     assert_eq!(close_code_of(&mut stalled).await, close_code::SLOW_CONSUMER);
+    println!(
+        "the stalled client reached its close frame after {:?} of reading",
+        draining.elapsed()
+    );
     still_alive(&mut healthy, 3).await;
 }
 
