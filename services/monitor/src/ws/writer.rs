@@ -201,23 +201,21 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
         Some(frame)
     }
 
-    /// Counts what the last flush sent: per flush, not per message, because a labelled metric
-    /// costs a registry lookup.
+    /// Counts what the last flush sent: per flush, not per message.
     fn record(&mut self) {
+        let handles = FlushMetrics::get();
         for channel in Channel::ALL {
             let (messages, bytes) = std::mem::take(&mut self.sent[channel.index()]);
             if messages > 0 {
-                metrics::counter!("dexmon_ws_messages_sent_total", "channel" => channel.as_str())
-                    .increment(messages);
-                metrics::counter!("dexmon_ws_bytes_sent_total", "channel" => channel.as_str())
-                    .increment(bytes);
+                handles.messages[channel.index()].increment(messages);
+                handles.bytes[channel.index()].increment(bytes);
             }
         }
         if let Some(published) = self.oldest_published_us.take() {
             // The flush's worst case: its oldest message.
             #[allow(clippy::cast_precision_loss)]
             let seconds = monotonic_us().saturating_sub(published) as f64 / 1e6;
-            metrics::histogram!("dexmon_publish_to_write_seconds").record(seconds);
+            handles.publish_to_write.record(seconds);
         }
         if let Some(received) = self.oldest_update_received_us.take() {
             // The whole server path of the flush's oldest price: from the account update's
@@ -225,8 +223,38 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
             let now = u64::try_from(crate::clock::unix_us()).unwrap_or(0);
             #[allow(clippy::cast_precision_loss)]
             let seconds = now.saturating_sub(received) as f64 / 1e6;
-            metrics::histogram!("dexmon_update_to_socket_seconds").record(seconds);
+            handles.update_to_socket.record(seconds);
         }
+    }
+}
+
+/// The handles every flush records into, registered once per process: looking a labelled
+/// metric up in the registry on each flush cost about 4% of the server's core at 1,000 clients
+/// × 100 msg/s, where every flush carries one message.
+struct FlushMetrics {
+    messages: [metrics::Counter; Channel::ALL.len()],
+    bytes: [metrics::Counter; Channel::ALL.len()],
+    publish_to_write: metrics::Histogram,
+    update_to_socket: metrics::Histogram,
+}
+
+impl FlushMetrics {
+    /// The process's handles. The first call registers them with the global recorder, which
+    /// the node installs before it serves any connection.
+    fn get() -> &'static Self {
+        static HANDLES: std::sync::OnceLock<FlushMetrics> = std::sync::OnceLock::new();
+        HANDLES.get_or_init(|| {
+            Self {
+            messages: Channel::ALL.map(|channel| {
+                metrics::counter!("dexmon_ws_messages_sent_total", "channel" => channel.as_str())
+            }),
+            bytes: Channel::ALL.map(|channel| {
+                metrics::counter!("dexmon_ws_bytes_sent_total", "channel" => channel.as_str())
+            }),
+            publish_to_write: metrics::histogram!("dexmon_publish_to_write_seconds"),
+            update_to_socket: metrics::histogram!("dexmon_update_to_socket_seconds"),
+        }
+        })
     }
 }
 
