@@ -229,7 +229,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
 }
 
 /// The handles every flush records into, registered once per process: looking a labelled
-/// metric up in the registry on each flush cost about 4% of the server's core at 1,000 clients
+/// metric up in the registry on each flush cost about 3.6% of the server's core at 1,000 clients
 /// × 100 msg/s, where every flush carries one message.
 struct FlushMetrics {
     messages: [metrics::Counter; Channel::ALL.len()],
@@ -243,18 +243,17 @@ impl FlushMetrics {
     /// the node installs before it serves any connection.
     fn get() -> &'static Self {
         static HANDLES: std::sync::OnceLock<FlushMetrics> = std::sync::OnceLock::new();
-        HANDLES.get_or_init(|| {
-            Self {
-            messages: Channel::ALL.map(|channel| {
-                metrics::counter!("dexmon_ws_messages_sent_total", "channel" => channel.as_str())
-            }),
-            bytes: Channel::ALL.map(|channel| {
-                metrics::counter!("dexmon_ws_bytes_sent_total", "channel" => channel.as_str())
-            }),
+        HANDLES.get_or_init(|| Self {
+            messages: Self::per_channel("dexmon_ws_messages_sent_total"),
+            bytes: Self::per_channel("dexmon_ws_bytes_sent_total"),
             publish_to_write: metrics::histogram!("dexmon_publish_to_write_seconds"),
             update_to_socket: metrics::histogram!("dexmon_update_to_socket_seconds"),
-        }
         })
+    }
+
+    /// One counter per channel, labelled with the channel's name.
+    fn per_channel(name: &'static str) -> [metrics::Counter; Channel::ALL.len()] {
+        Channel::ALL.map(|channel| metrics::counter!(name, "channel" => channel.as_str()))
     }
 }
 
