@@ -59,6 +59,9 @@ addresses = ["58oQChx4yWmvKdwLLZzBi4ChoCc2fqCUWBkwMihLYQo2", "Czfq3xZZDmsdGdUyrN
 [prices]
 min_move_pct = 0.05
 refresh_ms = 250
+
+[ws]
+send_buffer_kib = 64
 "#;
 
 #[test]
@@ -83,6 +86,10 @@ fn the_file_fills_what_flags_do_not_say() {
     assert_eq!(live.rpc.unwrap().poll_interval, Duration::from_secs(7));
     assert!((s.prices.min_move - 0.0005).abs() < 1e-12);
     assert_eq!(s.prices.refresh_us, 250_000);
+    assert_eq!(s.ws.send_buffer, Some(64 * 1024));
+    let kernel = write_config("kernel-buffer", "[ws]\nsend_buffer_kib = 0\n");
+    let s = load(&["--config", kernel.to_str().unwrap()]).unwrap();
+    assert_eq!(s.ws.send_buffer, None, "0 leaves the buffer to the kernel");
 }
 
 #[test]
@@ -235,6 +242,7 @@ fn bad_values_name_their_key() {
         ),
         ("[prices]\nrefresh_ms = 0\n", "prices.refresh_ms"),
         ("[ws]\nrate = 0.0\n", "ws.rate"),
+        ("[ws]\nsend_buffer_kib = 2\n", "ws.send_buffer_kib"),
         ("[yellowstone]\nendpiont = \"http://x\"\n", "endpiont"),
         ("source = \"carrier-pigeon\"\n", "source"),
         ("this is not toml", "monitor.toml"),

@@ -13,7 +13,6 @@ use protocol::{Channel, Codec, ServerMessage, close_code};
 use support::ws_client::*;
 use support::{http_get, start};
 use tokio::net::TcpStream;
-use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -526,23 +525,19 @@ async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
     let mut s = settings();
     s.simulator.updates_per_second = 20_000;
     s.ws.outbox_capacity = 16;
-    // The stalled client reads what the kernel already holds (up to megabytes) before it
-    // reaches the close frame; a debug build on a busy machine can take longer than the
-    // default grace to do so, and the server then drops it without one.
+    // The server's send buffer bounds what the kernel holds for a client that stops reading,
+    // so the stall reaches the outbox quickly and the client, once it reads again, wades
+    // through little before the close frame. Clients keep the kernel's default buffers: a
+    // receive buffer below one loopback segment (64 KiB) stalls the drain on zero-window
+    // probes for minutes.
+    s.ws.send_buffer = Some(16 * 1024);
+    // A debug build on a busy machine may still take a while to read that backlog; without
+    // the close frame in the socket within the grace, the server drops the connection bare.
     s.ws.close_grace = Duration::from_secs(60);
     let server = start(s).await;
-    let url = format!("ws://{}/ws", server.addr);
 
-    // The stalled client: a small receive buffer, and it stops reading. Not a tiny one: with a
-    // 4 KiB buffer, reading frees too little to reopen the TCP window, the server's kernel
-    // falls back to zero-window probes, and draining the backlog took minutes on CI.
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(64 * 1024).unwrap();
-    let stream = socket.connect(server.addr).await.unwrap();
-    let (mut stalled, _) =
-        tokio_tungstenite::client_async(url.as_str(), MaybeTlsStream::Plain(stream))
-            .await
-            .unwrap();
+    // The stalled client stops reading after its `connected`.
+    let mut stalled = connect(&server).await;
     assert!(matches!(
         next(&mut stalled).await,
         ServerMessage::Connected(_)
@@ -606,10 +601,17 @@ async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
     // Once it reads again, the stalled client finds the 4008 close after what was in flight.
     // The healthy client keeps reading meanwhile, as it would.
     let draining = std::time::Instant::now();
-    assert_eq!(close_code_of(&mut stalled).await, close_code::SLOW_CONSUMER);
+    let (code, backlog) = read_to_close(&mut stalled).await;
+    assert_eq!(code, close_code::SLOW_CONSUMER);
     println!(
-        "the stalled client reached its close frame after {:?} of reading",
+        "the stalled client reached its close frame after {:?} of reading {backlog} bytes",
         draining.elapsed()
+    );
+    // 32 KiB of send buffer, the client's own receive buffer and the frames in flight: about
+    // 170 KB here. Left to the kernel's autotuning it was 3.9 MB.
+    assert!(
+        backlog < 1024 * 1024,
+        "{backlog} stale bytes queued ahead of the close frame"
     );
     stop.send(true).unwrap();
     let mut healthy = reader.await.unwrap();

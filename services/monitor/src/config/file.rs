@@ -238,6 +238,8 @@ pub struct WsSection {
     pub burst: Option<u32>,
     pub allow_origin: Option<Vec<String>>,
     pub max_alerts: Option<usize>,
+    /// Kernel send buffer per socket, KiB; 0 leaves it to the kernel.
+    pub send_buffer_kib: Option<usize>,
 }
 
 impl FileConfig {

@@ -198,6 +198,18 @@ impl Settings {
             max_alerts: ws_section
                 .max_alerts
                 .unwrap_or(ws::WsConfig::default().max_alerts),
+            send_buffer: match ws_section.send_buffer_kib {
+                None => ws::WsConfig::default().send_buffer,
+                Some(0) => None,
+                Some(kib) if !(4..=1024 * 1024).contains(&kib) => {
+                    return Err(E::invalid(
+                        "ws.send_buffer_kib",
+                        "must be 0 (the kernel's autotuning) or 4 to 1048576",
+                    )
+                    .into());
+                }
+                Some(kib) => Some(kib * 1024),
+            },
             ..ws::WsConfig::default()
         };
         ws::rate_limit::TokenBucket::new(ws.rate_per_second, ws.rate_burst, 0)

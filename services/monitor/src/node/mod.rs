@@ -109,6 +109,7 @@ pub async fn start(settings: Settings) -> Result<Running, MonitorError> {
     };
     let task = server::spawn(
         listener,
+        settings.ws.send_buffer,
         parts.router,
         stop_rx,
         parts.queue.clone(),

@@ -28,6 +28,11 @@ pub struct WsConfig {
     pub max_violations: u32,
     /// How long a closing connection may take to flush its close frame.
     pub close_grace: Duration,
+    /// The kernel send buffer of each accepted socket (`SO_SNDBUF`), in bytes; `None` leaves
+    /// it to the kernel's autotuning, which grows it to `net.ipv4.tcp_wmem`'s maximum (often
+    /// 4 MiB). A client that stops reading holds this much stale data in the kernel before its
+    /// outbox starts conflating prices, and must read through it before it sees anything newer.
+    pub send_buffer: Option<usize>,
 }
 
 impl Default for WsConfig {
@@ -44,6 +49,7 @@ impl Default for WsConfig {
             outbox_capacity: 4_096,
             max_violations: 20,
             close_grace: Duration::from_secs(5),
+            send_buffer: Some(256 * 1024),
         }
     }
 }

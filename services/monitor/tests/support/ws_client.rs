@@ -73,11 +73,18 @@ pub async fn until(
 
 /// Reads until the server closes, returning the close code.
 pub async fn close_code_of(ws: &mut Client) -> u16 {
+    read_to_close(ws).await.0
+}
+
+/// Reads until the close frame: its code, and the payload bytes of the messages before it.
+pub async fn read_to_close(ws: &mut Client) -> (u16, usize) {
+    let mut bytes = 0;
     loop {
         match tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
-            Ok(Some(Ok(Message::Close(Some(frame))))) => return u16::from(frame.code),
-            Ok(Some(Ok(Message::Close(None)))) => return 1005,
+            Ok(Some(Ok(Message::Close(Some(frame))))) => return (u16::from(frame.code), bytes),
+            Ok(Some(Ok(Message::Close(None)))) => return (1005, bytes),
             Ok(Some(Ok(other))) => {
+                bytes += other.len();
                 if std::env::var_os("DEBUG_WS").is_some() {
                     eprintln!(
                         "{:?}",
