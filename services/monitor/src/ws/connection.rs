@@ -15,6 +15,7 @@ use tokio::time::Instant;
 
 use super::alerts::AlertBook;
 use super::frame::Incoming;
+use super::gate::Gate;
 use super::outbox::{Outbox, Outgoing};
 use super::rate_limit::TokenBucket;
 use super::session::Session;
@@ -148,6 +149,10 @@ impl Connection {
         // The connection's one timer: the next ping, or the pong deadline if that is sooner.
         let timer = tokio::time::sleep_until(next_ping.min(last_pong + pong_deadline));
         tokio::pin!(timer);
+        // The sources that are quiet nearly always are polled only once they signalled: a
+        // live message wakes this task far more often than anything else.
+        let (shutdown_gate, read_gate, timer_gate) =
+            (Gate::default(), Gate::default(), Gate::default());
         loop {
             if self.outbox.is_closing() {
                 return Ended::Closing;
@@ -156,7 +161,7 @@ impl Connection {
             tokio::select! {
                 biased;
                 // Polled once at most: the loop returns as soon as the outbox is closing.
-                () = &mut going_away => {
+                () = shutdown_gate.wait(|cx| going_away.as_mut().poll(cx)) => {
                     self.outbox.close(close_code::GOING_AWAY, "server going away");
                 }
                 written = writer.write(&mut self.outbox), if writing => {
@@ -164,7 +169,7 @@ impl Connection {
                         return Ended::WriteFailed;
                     }
                 }
-                frame = reader.next() => match frame {
+                frame = read_gate.wait(|cx| reader.poll_next(cx)) => match frame {
                     Some(Ok(Incoming::Text(text))) => self.on_frame(&text, false),
                     Some(Ok(Incoming::Binary(bytes))) => self.on_frame(&bytes, true),
                     // Only a pong proves the client reads what it is sent.
@@ -190,7 +195,7 @@ impl Connection {
                         self.outbox.close(close_code::GOING_AWAY, "server going away");
                     }
                 },
-                () = &mut timer => {
+                () = timer_gate.wait(|cx| timer.as_mut().poll(cx)) => {
                     let now = Instant::now();
                     if now >= last_pong + pong_deadline {
                         tracing::info!(peer = %self.peer, "websocket closed: heartbeat timeout");
@@ -200,6 +205,8 @@ impl Connection {
                         next_ping = now + heartbeat;
                     }
                     timer.as_mut().reset(next_ping.min(last_pong + pong_deadline));
+                    // A reset timer registers again when it is next polled.
+                    timer_gate.open();
                 }
             }
         }

@@ -16,6 +16,7 @@ pub mod alerts;
 mod config;
 mod connection;
 mod frame;
+mod gate;
 pub mod outbox;
 pub mod rate_limit;
 mod requests;

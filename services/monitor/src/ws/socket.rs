@@ -64,7 +64,10 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         poll_fn(|cx| self.poll_next(cx)).await
     }
 
-    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Incoming, ReadError>>> {
+    pub(super) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Incoming, ReadError>>> {
         loop {
             if !self.failed {
                 match self.decoder.decode(&mut self.buf) {
