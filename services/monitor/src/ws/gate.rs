@@ -125,6 +125,11 @@ mod tests {
         }
     }
 
+    /// Polls the test source through the gate.
+    fn through(gate: &Gate, cx: &mut Context<'_>, fut: &mut Polled<'_>) -> Poll<()> {
+        gate.poll(cx, |cx| Pin::new(fut).poll(cx))
+    }
+
     #[test]
     fn a_source_is_polled_only_after_its_own_waker_fired() {
         let task = Arc::new(Task::default());
@@ -133,16 +138,10 @@ mod tests {
         let (gate, source) = (Gate::default(), Source::default());
         let mut fut = Polled(&source);
 
-        assert!(
-            gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                .is_pending()
-        );
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
         assert_eq!(source.polls.load(Ordering::Relaxed), 1, "open at first");
         for _ in 0..3 {
-            assert!(
-                gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                    .is_pending()
-            );
+            assert!(through(&gate, &mut cx, &mut fut).is_pending());
         }
         assert_eq!(
             source.polls.load(Ordering::Relaxed),
@@ -158,13 +157,9 @@ mod tests {
             1,
             "its signal wakes the task"
         );
+        assert!(through(&gate, &mut cx, &mut fut).is_ready());
         assert!(
-            gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                .is_ready()
-        );
-        assert!(
-            gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                .is_ready(),
+            through(&gate, &mut cx, &mut fut).is_ready(),
             "ready sources are polled again"
         );
         assert_eq!(source.polls.load(Ordering::Relaxed), 3);
@@ -176,19 +171,10 @@ mod tests {
         let mut cx = Context::from_waker(&task_waker);
         let (gate, source) = (Gate::default(), Source::default());
         let mut fut = Polled(&source);
-        assert!(
-            gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                .is_pending()
-        );
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
         gate.open();
-        assert!(
-            gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                .is_pending()
-        );
-        assert!(
-            gate.poll(&mut cx, |cx| Pin::new(&mut fut).poll(cx))
-                .is_pending()
-        );
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
         assert_eq!(source.polls.load(Ordering::Relaxed), 2);
     }
 }
