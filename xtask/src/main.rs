@@ -32,7 +32,7 @@ tasks:
   pipeline [--rates 10000,25000,50000,100000] [--seconds 10]
           the release monitor's pipeline on its simulator: updates/s, latency, CPU
   loadtest [--targets dexmon,naive,node-ws,python-websockets]
-           [--scenarios sweep,latency,idle,stall,msgpack,e2e,nats] [--seconds 5]
+           [--scenarios stalls,sweep,latency,idle,stall,msgpack,e2e,nats,unsubscribed] [--seconds 5]
            [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--write-docs]
           WebSocket fan-out of dexmon and its peers, side by side, and dexmon through
           NATS JetStream (see loadtest/)

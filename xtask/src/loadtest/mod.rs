@@ -25,12 +25,14 @@
 //!   the end-to-end pipeline figure (`e2e`).
 //! - `report`: the markdown rows, summary and plot, and writing them out.
 //! - `nats`: dexmon through NATS JetStream (`nats`).
+//! - `stalls`: the machine's own stalls, measured before any server starts (`stalls`).
 //! - here: the options and the order the scenarios run in.
 
 pub(crate) mod clients;
 mod nats;
 pub(crate) mod report;
 pub(crate) mod servers;
+mod stalls;
 
 use std::path::Path;
 use std::time::Duration;
@@ -44,6 +46,8 @@ use servers::{Binaries, Target};
 /// A group of runs, chosen with `--scenarios`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scenario {
+    /// The machine's own stalls on each core, before any server starts.
+    Stalls,
     /// Rising publish rates to 1,000 clients until one is not sustained.
     Sweep,
     /// 100 clients at 1,000 and 10,000 messages/s.
@@ -63,7 +67,8 @@ pub(crate) enum Scenario {
 }
 
 impl Scenario {
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
+        Self::Stalls,
         Self::Sweep,
         Self::Latency,
         Self::Idle,
@@ -76,6 +81,7 @@ impl Scenario {
 
     fn name(self) -> &'static str {
         match self {
+            Self::Stalls => "stalls",
             Self::Sweep => "sweep",
             Self::Latency => "latency",
             Self::Idle => "idle",
@@ -203,6 +209,17 @@ async fn bounded(
 async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let has = |s: Scenario| o.scenarios.contains(&s);
+    if has(Scenario::Stalls) {
+        eprintln!("loadtest: the machine's own stalls, {} s", o.seconds);
+        match stalls::measure(&[0, 1], Duration::from_secs(o.seconds)) {
+            Ok(cores) => {
+                let note = stalls::note(&cores);
+                eprintln!("  {note}");
+                out.notes.push(note);
+            }
+            Err(err) => out.failures.push(format!("stalls: {err}")),
+        }
+    }
     for &target in &o.targets {
         eprintln!("loadtest: {}", target.name());
         // A run that cannot finish (clients cannot connect, the server stalls) is reported and
@@ -337,7 +354,7 @@ mod tests {
         assert_eq!(some.scenarios, [Scenario::E2e, Scenario::Latency]);
         assert_eq!(
             Options::parse(&args(&["--scenarios", "sweep,bogus"])).unwrap_err(),
-            "unknown scenario \"bogus\" (sweep, latency, idle, stall, msgpack, e2e, nats, unsubscribed)"
+            "unknown scenario \"bogus\" (stalls, sweep, latency, idle, stall, msgpack, e2e, nats, unsubscribed)"
         );
     }
 }
