@@ -43,12 +43,17 @@ use clients::{RunSpec, idle_memory, pipeline_e2e, run_once, unsubscribed_memory}
 use report::{Outcome, RunResult};
 use servers::{Binaries, Target};
 
+/// Runs that narrow a sweep's maximum after the listed rates: three halve the gap between
+/// the last rate sustained and the first not to an eighth (62 msg/s between 500 and 1,000).
+const SWEEP_REFINEMENTS: usize = 3;
+
 /// A group of runs, chosen with `--scenarios`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scenario {
     /// The machine's own stalls on each core, before any server starts.
     Stalls,
-    /// Rising publish rates to 1,000 clients until one is not sustained.
+    /// Rising publish rates to 1,000 clients until one is not sustained, then three runs
+    /// between the last rate sustained and that one.
     Sweep,
     /// 100 clients at 1,000 and 10,000 messages/s.
     Latency,
@@ -246,18 +251,39 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
             }
         };
         if has(Scenario::Sweep) {
+            let sweep = |rate| RunSpec {
+                name: Scenario::Sweep.name(),
+                target,
+                codec: Codec::Json,
+                clients: 1_000,
+                stalled: 0,
+                rate,
+            };
             // Rising rates until a run loses messages or falls behind.
+            let mut sustained = None;
+            let mut failed = None;
             for &rate in &o.sweep_rates {
-                let s = RunSpec {
-                    name: Scenario::Sweep.name(),
-                    target,
-                    codec: Codec::Json,
-                    clients: 1_000,
-                    stalled: 0,
-                    rate,
-                };
-                if !attempt(s, &mut out).await {
+                if attempt(sweep(rate), &mut out).await {
+                    sustained = Some(rate);
+                } else {
+                    failed = Some(rate);
                     break;
+                }
+            }
+            // Then halve the gap between the last rate sustained and the first not: a
+            // target's maximum is otherwise only known to within the listed rates' spacing,
+            // and two targets' ratio with it.
+            if let (Some(mut low), Some(mut high)) = (sustained, failed) {
+                for _ in 0..SWEEP_REFINEMENTS {
+                    let middle = low + (high - low) / 2;
+                    if middle == low {
+                        break;
+                    }
+                    if attempt(sweep(middle), &mut out).await {
+                        low = middle;
+                    } else {
+                        high = middle;
+                    }
                 }
             }
         }

@@ -278,10 +278,12 @@ fn plot(results: &[RunResult]) -> String {
         h - 8.0
     );
     for (i, target) in Target::ALL.iter().enumerate() {
-        let points: Vec<&&RunResult> = sweep
+        let mut points: Vec<&&RunResult> = sweep
             .iter()
             .filter(|r| r.target == *target && r.codec == Codec::Json)
             .collect();
+        // The sweep's refinements run after the listed rates.
+        points.sort_by_key(|r| r.rate);
         if points.is_empty() {
             continue;
         }
