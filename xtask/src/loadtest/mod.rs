@@ -25,7 +25,8 @@
 //!   the end-to-end pipeline figure (`e2e`).
 //! - `report`: the markdown rows, summary and plot, and writing them out.
 //! - `nats`: dexmon through NATS JetStream (`nats`).
-//! - `stalls`: the machine's own stalls, measured before any server starts (`stalls`).
+//! - `stalls`: the machine's own stalls, measured before the first run and after the last
+//!   (`stalls`).
 //! - here: the options and the order the scenarios run in.
 
 pub(crate) mod clients;
@@ -50,7 +51,8 @@ const SWEEP_REFINEMENTS: usize = 3;
 /// A group of runs, chosen with `--scenarios`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scenario {
-    /// The machine's own stalls on each core, before any server starts.
+    /// The machine's own stalls on each core, before any server starts and after the last
+    /// run.
     Stalls,
     /// Rising publish rates to 1,000 clients until one is not sustained, then three runs
     /// between the last rate sustained and that one.
@@ -215,15 +217,7 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
     let mut out = Outcome::default();
     let has = |s: Scenario| o.scenarios.contains(&s);
     if has(Scenario::Stalls) {
-        eprintln!("loadtest: the machine's own stalls, {} s", o.seconds);
-        match stalls::measure(&[0, 1], Duration::from_secs(o.seconds)) {
-            Ok(cores) => {
-                let note = stalls::note(&cores);
-                eprintln!("  {note}");
-                out.notes.push(note);
-            }
-            Err(err) => out.failures.push(format!("stalls: {err}")),
-        }
+        machine_stalls(stalls::When::Before, o, &mut out);
     }
     for &target in &o.targets {
         eprintln!("loadtest: {}", target.name());
@@ -364,7 +358,24 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
             Err(err) => out.failures.push(format!("nats: {err}")),
         }
     }
+    // Stalls come and go over minutes: measured again at the end, the two bracket the runs.
+    if has(Scenario::Stalls) {
+        machine_stalls(stalls::When::After, o, &mut out);
+    }
     Ok(out)
+}
+
+/// The `stalls` scenario's probe, `when` the runs are.
+fn machine_stalls(when: stalls::When, o: &Options, out: &mut Outcome) {
+    eprintln!("loadtest: the machine's own stalls, {} s", o.seconds);
+    match stalls::measure(&[0, 1], Duration::from_secs(o.seconds)) {
+        Ok(cores) => {
+            let note = stalls::note(when, &cores);
+            eprintln!("  {note}");
+            out.notes.push(note);
+        }
+        Err(err) => out.failures.push(format!("stalls: {err}")),
+    }
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The machine's own stalls (`--scenarios stalls`): how often, and for how long, a core is
 //! taken away from a thread that never yields it.
 //!
-//! Before any server starts, one thread per core spins on the monotonic clock for the measured
-//! seconds and records every gap between two consecutive readings longer than
-//! [`GAP_FLOOR_US`]. Nothing of ours runs then, so each gap is the machine's: the hypervisor
+//! Before the first server starts and after the last one stops, one thread per core spins on
+//! the monotonic clock for the measured seconds and records every gap between two consecutive
+//! readings longer than [`GAP_FLOOR_US`]. Nothing of ours runs then, so each gap is the machine's: the hypervisor
 //! descheduling the virtual CPU (its steal time, also read from `/proc/stat`), or the guest
 //! kernel's interrupts and threads. A message in flight when its server's core stalls waits
 //! for the stall to end, whatever the server, so these gaps bound the latency tail that any
@@ -163,11 +163,22 @@ pub(crate) fn measure(cpus: &[usize], measured: Duration) -> Result<Vec<CoreStal
         .collect())
 }
 
-/// The report's paragraph for `cores`.
-pub(crate) fn note(cores: &[CoreStalls]) -> String {
+/// When a probe ran, relative to the fan-out runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum When {
+    Before,
+    After,
+}
+
+/// The report's paragraph for `cores`, measured `when`.
+pub(crate) fn note(when: When, cores: &[CoreStalls]) -> String {
     let lines: Vec<String> = cores.iter().map(CoreStalls::line).collect();
+    let when = match when {
+        When::Before => "before any server started",
+        When::After => "after the last server stopped",
+    };
     format!(
-        "The machine's own stalls, before any server started (one thread spinning on the clock on each core, every gap between two readings over {GAP_FLOOR_US} µs): {}.",
+        "The machine's own stalls, {when} (one thread spinning on the clock on each core, every gap between two readings over {GAP_FLOOR_US} µs): {}.",
         lines.join(". ")
     )
 }
@@ -199,6 +210,12 @@ mod tests {
                 "longest 3.50 ms; 0.30% of the time inside stalls of 1 ms or more; steal time 20 ms"
             ),
             "{line}"
+        );
+        let note = note(When::After, &[core]);
+        assert!(
+            note.starts_with("The machine's own stalls, after the last server stopped (")
+                && note.ends_with("steal time 20 ms."),
+            "{note}"
         );
     }
 
