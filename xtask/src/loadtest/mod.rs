@@ -48,6 +48,30 @@ use servers::{Binaries, Target};
 /// the last rate sustained and the first not to an eighth (62 msg/s between 500 and 1,000).
 const SWEEP_REFINEMENTS: usize = 3;
 
+/// A sweep's maximum lies between `low`, a rate sustained, and `high`, one that was not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Knee {
+    low: u32,
+    high: u32,
+}
+
+impl Knee {
+    /// The rate halfway between, or `None` once no whole rate is left between the two.
+    fn middle(self) -> Option<u32> {
+        let middle = self.low + (self.high - self.low) / 2;
+        (middle > self.low).then_some(middle)
+    }
+
+    /// Narrows the gap with a run at `rate`.
+    fn record(&mut self, rate: u32, sustained: bool) {
+        if sustained {
+            self.low = rate;
+        } else {
+            self.high = rate;
+        }
+    }
+}
+
 /// A group of runs, chosen with `--scenarios`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scenario {
@@ -267,17 +291,12 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
             // Then halve the gap between the last rate sustained and the first not: a
             // target's maximum is otherwise only known to within the listed rates' spacing,
             // and two targets' ratio with it.
-            if let (Some(mut low), Some(mut high)) = (sustained, failed) {
+            if let (Some(low), Some(high)) = (sustained, failed) {
+                let mut knee = Knee { low, high };
                 for _ in 0..SWEEP_REFINEMENTS {
-                    let middle = low + (high - low) / 2;
-                    if middle == low {
-                        break;
-                    }
-                    if attempt(sweep(middle), &mut out).await {
-                        low = middle;
-                    } else {
-                        high = middle;
-                    }
+                    let Some(rate) = knee.middle() else { break };
+                    let sustained = attempt(sweep(rate), &mut out).await;
+                    knee.record(rate, sustained);
                 }
             }
         }
@@ -381,6 +400,36 @@ fn machine_stalls(when: stalls::When, o: &Options, out: &mut Outcome) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sweeps_knee_halves_towards_the_maximum() {
+        let mut knee = Knee {
+            low: 500,
+            high: 1_000,
+        };
+        assert_eq!(knee.middle(), Some(750));
+        knee.record(750, true);
+        assert_eq!(knee.middle(), Some(875));
+        knee.record(875, false);
+        assert_eq!(knee.middle(), Some(812));
+        knee.record(812, true);
+        assert_eq!(
+            knee,
+            Knee {
+                low: 812,
+                high: 875
+            }
+        );
+        // Adjacent rates leave nothing to try.
+        assert_eq!(
+            Knee {
+                low: 100,
+                high: 101
+            }
+            .middle(),
+            None
+        );
+    }
 
     #[test]
     fn scenarios_parse_by_name_and_default_to_all() {
