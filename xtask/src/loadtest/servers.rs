@@ -98,16 +98,20 @@ fn on_cpu_0() -> Command {
 
 /// Moves this process to CPU 1, away from the servers, and says where everything runs.
 pub(crate) fn pin_self_to_cpu_1() -> &'static str {
-    let pinned = Command::new("taskset")
-        .args(["-cp", "1", &std::process::id().to_string()])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if pinned {
+    if pin(&std::process::id().to_string(), 1) {
         "server on CPU 0 (`taskset -c 0`), load client on CPU 1 (one thread)"
     } else {
         "unpinned (taskset failed): server and client share both CPUs"
     }
+}
+
+/// Moves the process or thread `id` to `cpu` with `taskset`; false when it could not.
+pub(crate) fn pin(id: &str, cpu: usize) -> bool {
+    Command::new("taskset")
+        .args(["-cp", &cpu.to_string(), id])
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Spawns `command` and waits until `addr` accepts connections.

@@ -10,7 +10,6 @@
 //! target can reach here.
 
 use std::fmt::Write as _;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Gaps shorter than this are the loop's own cost and timer ticks, not stalls.
@@ -118,11 +117,7 @@ fn pin_this_thread(cpu: usize) -> bool {
     else {
         return false;
     };
-    Command::new("taskset")
-        .args(["-cp", &cpu.to_string(), &tid])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    super::servers::pin(&tid, cpu)
 }
 
 /// Measures `cpus` at the same time, one spinning thread pinned to each.
