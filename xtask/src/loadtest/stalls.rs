@@ -3,11 +3,11 @@
 //!
 //! Before the first server starts and after the last one stops, one thread per core spins on
 //! the monotonic clock for the measured seconds and records every gap between two consecutive
-//! readings longer than [`GAP_FLOOR_US`]. Nothing of ours runs then, so each gap is the machine's: the hypervisor
-//! descheduling the virtual CPU (its steal time, also read from `/proc/stat`), or the guest
-//! kernel's interrupts and threads. A message in flight when its server's core stalls waits
-//! for the stall to end, whatever the server, so these gaps bound the latency tail that any
-//! target can reach here.
+//! readings longer than [`GAP_FLOOR_US`]. Nothing of ours runs then, so each gap is the
+//! machine's: the hypervisor descheduling the virtual CPU (its steal time, also read from
+//! `/proc/stat`), or the guest kernel's interrupts and threads. A message in flight when its
+//! server's or client's core stalls waits for the stall to end, whatever the server, so a run's
+//! latency tail is read next to the stalls around it.
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -52,14 +52,10 @@ impl CoreStalls {
             self.lost_percent(GAP_FLOOR_US),
         );
         for bound in BOUNDS_US {
+            let over = self.over(bound);
             #[allow(clippy::cast_precision_loss)]
-            let per_second = self.over(bound) as f64 / seconds;
-            let _ = write!(
-                line,
-                ", {} over {} ms ({per_second:.1}/s)",
-                self.over(bound),
-                f64::from(u32::try_from(bound).unwrap_or(u32::MAX)) / 1_000.0
-            );
+            let (per_second, bound_ms) = (over as f64 / seconds, bound as f64 / 1_000.0);
+            let _ = write!(line, ", {over} over {bound_ms} ms ({per_second:.1}/s)");
         }
         let longest = self.gaps_us.iter().max().copied().unwrap_or(0);
         #[allow(clippy::cast_precision_loss)]
