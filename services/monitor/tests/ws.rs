@@ -607,7 +607,8 @@ async fn a_stalled_client_is_conflated_then_closed_while_others_keep_up() {
         "the stalled client reached its close frame after {:?} of reading {backlog} bytes",
         draining.elapsed()
     );
-    // 32 KiB of send buffer, the client's own receive buffer and the frames in flight: about
+    // The 16 KiB send buffer (32 KiB once the kernel doubles it, as it does for bookkeeping),
+    // the client's own receive buffer and the frames in flight: about
     // 170 KB here. Left to the kernel's autotuning it was 3.9 MB.
     assert!(
         backlog < 1024 * 1024,
