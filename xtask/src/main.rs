@@ -33,9 +33,11 @@ tasks:
           the release monitor's pipeline on its simulator: updates/s, latency, CPU
   loadtest [--targets dexmon,naive,node-ws,python-websockets]
            [--scenarios stalls,sweep,latency,idle,stall,msgpack,e2e,nats,unsubscribed] [--seconds 5]
-           [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--write-docs]
+           [--rates 100,250,500,1000,2000] [--idle 10000] [--payload 256] [--rounds 1]
+           [--write-docs]
           WebSocket fan-out of dexmon and its peers, side by side, and dexmon through
-          NATS JetStream (see loadtest/)
+          NATS JetStream (see loadtest/); --rounds repeats the latency-goal runs, every
+          target in turn, and the summary takes their medians
   soak [--minutes 60] [--clients 1000] [--write-docs]
           the release monitor on its simulator with many clients: RSS, open files,
           threads, messages, latency and losses, a row a minute (see soak.rs)";

@@ -282,8 +282,15 @@ fn plot(results: &[RunResult]) -> String {
             .iter()
             .filter(|r| r.target == *target && r.codec == Codec::Json)
             .collect();
-        // The sweep's refinements run after the listed rates.
+        // The sweep's refinements run after the listed rates, and rounds repeat its first
+        // rate: one point per rate, the median run.
         points.sort_by_key(|r| r.rate);
+        let mut points: Vec<&RunResult> = points
+            .chunk_by(|a, b| a.rate == b.rate)
+            .filter_map(|same| Repeated::of(same.iter().map(|r| **r)))
+            .map(|repeated| repeated.median)
+            .collect();
+        points.dedup_by_key(|r| r.rate);
         if points.is_empty() {
             continue;
         }
@@ -363,6 +370,43 @@ fn versions(root: &Path) -> String {
     )
 }
 
+/// The runs of one shape, repeated by `--rounds`: the median run by p99 (the upper of the two
+/// middle runs when their number is even), and the spread.
+#[derive(Debug)]
+struct Repeated<'a> {
+    median: &'a RunResult,
+    runs: usize,
+    lowest_p99_us: u64,
+    highest_p99_us: u64,
+}
+
+impl<'a> Repeated<'a> {
+    fn of(runs: impl IntoIterator<Item = &'a RunResult>) -> Option<Self> {
+        let mut runs: Vec<&RunResult> = runs.into_iter().collect();
+        runs.sort_by_key(|r| r.p99_us);
+        Some(Self {
+            median: *runs.get(runs.len() / 2)?,
+            runs: runs.len(),
+            lowest_p99_us: runs.first()?.p99_us,
+            highest_p99_us: runs.last()?.p99_us,
+        })
+    }
+
+    fn p99_cell(&self) -> String {
+        if self.runs == 1 {
+            format!("{} ms", ms(self.median.p99_us))
+        } else {
+            format!(
+                "{} ms (median of {}; {} to {})",
+                ms(self.median.p99_us),
+                self.runs,
+                ms(self.lowest_p99_us),
+                ms(self.highest_p99_us)
+            )
+        }
+    }
+}
+
 /// The figures the goals are stated in, per target, with dexmon's ratios.
 fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
     let best = |t: Target| {
@@ -372,14 +416,18 @@ fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
             .map(|r| r.delivered_per_s)
             .fold(0.0, f64::max)
     };
-    let find = |scenario: &str, t: Target, rate: u32| {
-        results.iter().find(|r| {
-            r.scenario == scenario && r.target == t && r.rate == rate && r.codec == Codec::Json
-        })
+    let find = |scenario: Scenario, t: Target, clients: usize, rate: u32| {
+        Repeated::of(results.iter().filter(|r| {
+            r.scenario == scenario.name()
+                && r.target == t
+                && r.clients == clients
+                && r.rate == rate
+                && r.codec == Codec::Json
+        }))
     };
     let dexmon = best(Target::Dexmon);
     let mut text = String::from(
-        "| target | max sustained deliveries/s, 1,000 clients | dexmon's ratio | p99 at 100 clients x 1,000 msg/s | p99 with 10% stalled | change | RSS per idle connection |\n|---|---:|---:|---:|---:|---:|---:|\n",
+        "| target | max sustained deliveries/s, 1,000 clients | dexmon's ratio | p99 at 1,000 clients x 100 msg/s | p99 at 100 clients x 1,000 msg/s | p99 with 10% stalled | change | RSS per idle connection |\n|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     let mut any = false;
     for t in Target::ALL {
@@ -395,13 +443,15 @@ fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
         } else {
             "no sustained rate".to_owned()
         };
-        let base = find(Scenario::Latency.name(), t, 1_000);
-        let stall = find(Scenario::Stall.name(), t, 1_000);
+        let wide = find(Scenario::Sweep, t, 1_000, 100);
+        let base = find(Scenario::Latency, t, 100, 1_000);
+        let stall = find(Scenario::Stall, t, 100, 1_000);
         #[allow(clippy::cast_precision_loss)]
-        let change = match (base, stall) {
-            (Some(b), Some(s)) if b.p99_us > 0 => {
-                format!("{:+.0}%", 100.0 * (s.p99_us as f64 / b.p99_us as f64 - 1.0))
-            }
+        let change = match (&base, &stall) {
+            (Some(b), Some(s)) if b.median.p99_us > 0 => format!(
+                "{:+.0}%",
+                100.0 * (s.median.p99_us as f64 / b.median.p99_us as f64 - 1.0)
+            ),
             _ => "-".to_owned(),
         };
         let idle_kib = idle
@@ -410,15 +460,16 @@ fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
             .map_or("-".to_owned(), |i| format!("{:.1} KiB", i.1));
         let _ = writeln!(
             text,
-            "| {} | {} | {ratio} | {} | {} | {change} | {idle_kib} |",
+            "| {} | {} | {ratio} | {} | {} | {} | {change} | {idle_kib} |",
             t.name(),
             if b > 0.0 {
                 format!("{b:.0}")
             } else {
                 "none of the rates tried".to_owned()
             },
-            base.map_or("-".to_owned(), |r| format!("{} ms", ms(r.p99_us))),
-            stall.map_or("-".to_owned(), |r| format!("{} ms", ms(r.p99_us))),
+            wide.map_or("-".to_owned(), |r| r.p99_cell()),
+            base.map_or("-".to_owned(), |r| r.p99_cell()),
+            stall.map_or("-".to_owned(), |r| r.p99_cell()),
         );
     }
     if any { text } else { String::new() }
@@ -427,6 +478,44 @@ fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_runs_report_their_median_and_spread() {
+        let run = |scenario: Scenario, clients, stalled, rate, p99_us| RunResult {
+            scenario: scenario.name(),
+            target: Target::Dexmon,
+            codec: Codec::Json,
+            clients,
+            stalled,
+            rate,
+            delivered_per_s: 100_000.0,
+            p50_us: 1,
+            p99_us,
+            p999_us: p99_us,
+            max_us: p99_us,
+            lost: 0,
+            duplicates: 0,
+            disconnected: 0,
+            cpu_ns_per_delivery: 0.0,
+            rss_mib: 0.0,
+        };
+        let results = [
+            run(Scenario::Sweep, 1_000, 0, 100, 14_000),
+            run(Scenario::Latency, 100, 0, 1_000, 9_000),
+            run(Scenario::Stall, 100, 10, 1_000, 20_000),
+            run(Scenario::Latency, 100, 0, 1_000, 1_000),
+            run(Scenario::Stall, 100, 10, 1_000, 1_100),
+            run(Scenario::Latency, 100, 0, 1_000, 3_000),
+            run(Scenario::Stall, 100, 10, 1_000, 1_200),
+        ];
+        let summary = summarize(&results, &[]);
+        let row = summary.lines().nth(2).unwrap();
+        assert_eq!(
+            row,
+            "| dexmon | 100000 | - | 14 ms | 3.00 ms (median of 3; 1.00 to 9.00) | \
+             1.20 ms (median of 3; 1.10 to 20) | -60% | - |"
+        );
+    }
 
     #[test]
     fn sustained_means_no_loss_and_keeping_up() {
