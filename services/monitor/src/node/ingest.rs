@@ -222,6 +222,14 @@ impl PipelineInput {
             }
             if live {
                 pipeline.price_at(batch, slot, clock);
+                // The batch's prices are published and the connections that send them are
+                // runnable. On a core shared with them, this thread would go straight on to
+                // detection and keep the core until it blocks: `perf sched` showed the writers
+                // waiting 0.6 to 0.9 ms for it in every 10 ms tick at 10,000 updates/s. A yield
+                // lets the prices out first (a no-op when the writers have a core of their own).
+                if pipeline.detection_pending() {
+                    std::thread::yield_now();
+                }
             } else {
                 pipeline.process_at(batch, slot, clock);
             }
