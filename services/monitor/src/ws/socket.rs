@@ -24,6 +24,17 @@ const READ_CHUNK: usize = 2048;
 /// Frames handed to one vectored write: two slices each (header, payload).
 const FRAMES_PER_WRITE: usize = 32;
 
+/// Queued frames up to this many bytes in all are copied into one buffer and sent with one
+/// plain write. A `writev` costs more in the kernel than the copy: at 1,000 clients × 100
+/// msg/s, where each flush is one frame, its iovec import and file-position lock were about
+/// 0.4 µs of the 7.3 µs of server CPU per delivery (a profile against naive's `send`).
+const GATHER_LIMIT: usize = 16 * 1024;
+
+thread_local! {
+    /// The runtime thread's one buffer for [`GATHER_LIMIT`] writes: a connection holds none.
+    static GATHER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Why reading from the client ended.
 #[derive(Debug, thiserror::Error)]
 pub(super) enum ReadError {
@@ -181,17 +192,7 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     /// The socket failed, or accepted nothing.
     pub(super) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while !self.queue.is_empty() {
-            let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
-            let mut used = 0;
-            for frame in self.queue.iter().take(FRAMES_PER_WRITE) {
-                for part in frame.remaining() {
-                    if !part.is_empty() {
-                        slices[used] = IoSlice::new(part);
-                        used += 1;
-                    }
-                }
-            }
-            let mut n = ready!(Pin::new(&mut self.io).poll_write_vectored(cx, &slices[..used]))?;
+            let mut n = ready!(self.poll_write_some(cx))?;
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -216,6 +217,39 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         Pin::new(&mut self.io).poll_flush(cx)
     }
 
+    /// One write of what is queued: gathered into one buffer when it is small, else one
+    /// vectored write of up to [`FRAMES_PER_WRITE`] frames. Returns the bytes the socket took.
+    fn poll_write_some(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let Self { io, queue } = self;
+        let mut total = 0;
+        for frame in queue.iter() {
+            total += frame.len() - frame.written;
+            if total > GATHER_LIMIT {
+                break;
+            }
+        }
+        if total <= GATHER_LIMIT {
+            return GATHER.with_borrow_mut(|buf| {
+                buf.clear();
+                for part in queue.iter().flat_map(Outbound::remaining) {
+                    buf.extend_from_slice(part);
+                }
+                Pin::new(&mut *io).poll_write(cx, buf)
+            });
+        }
+        let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
+        let mut used = 0;
+        for frame in queue.iter().take(FRAMES_PER_WRITE) {
+            for part in frame.remaining() {
+                if !part.is_empty() {
+                    slices[used] = IoSlice::new(part);
+                    used += 1;
+                }
+            }
+        }
+        Pin::new(io).poll_write_vectored(cx, &slices[..used])
+    }
+
     /// Closes the socket's write side, after [`Self::poll_flush`].
     ///
     /// # Errors
@@ -233,17 +267,24 @@ mod tests {
 
     #[tokio::test]
     async fn frames_arrive_whole_through_a_socket_that_takes_a_few_bytes_at_a_time() {
-        // A 64-byte pipe: every vectored write is cut short, most of them mid-frame.
+        // Gathered into one write, and (past the gather limit) written as slices.
+        for size in [1_000, GATHER_LIMIT + 1_000] {
+            frames_arrive_whole(size).await;
+        }
+    }
+
+    async fn frames_arrive_whole(size: usize) {
+        // A 64-byte pipe: every write is cut short, most of them mid-frame.
         let (server, mut client) = tokio::io::duplex(64);
         let mut writer = FrameWriter::new(server);
-        let big = Bytes::from(vec![b'x'; 1000]);
+        let big = Bytes::from(vec![b'x'; size]);
         writer.push(OpCode::Text, Bytes::from_static(b"hello"));
         writer.push(OpCode::Binary, big.clone());
         writer.push_close(1000, "bye");
         let expected: Vec<u8> = [
             Header::new(OpCode::Text, 5).as_bytes(),
             b"hello",
-            Header::new(OpCode::Binary, 1000).as_bytes(),
+            Header::new(OpCode::Binary, size).as_bytes(),
             &big,
             Header::new(OpCode::Close, 5).as_bytes(),
             b"\x03\xe8bye",
