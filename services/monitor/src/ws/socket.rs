@@ -150,6 +150,10 @@ impl Outbound {
 pub(super) struct FrameWriter<W> {
     io: W,
     queue: VecDeque<Outbound>,
+    /// The last write found the socket full. Until one succeeds, nothing is gathered: a
+    /// stalled client's connection is polled on every live message, and each poll would copy
+    /// its whole backlog only to learn that the socket still takes nothing.
+    blocked: bool,
 }
 
 impl<W: AsyncWrite + Unpin> FrameWriter<W> {
@@ -157,6 +161,7 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         Self {
             io,
             queue: VecDeque::new(),
+            blocked: false,
         }
     }
 
@@ -220,7 +225,7 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     /// One write of what is queued: gathered into one buffer when it is small, else one
     /// vectored write of up to [`FRAMES_PER_WRITE`] frames. Returns the bytes the socket took.
     fn poll_write_some(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let Self { io, queue } = self;
+        let Self { io, queue, blocked } = self;
         let mut total = 0;
         for frame in queue.iter() {
             total += frame.len() - frame.written;
@@ -228,14 +233,16 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
                 break;
             }
         }
-        if total <= GATHER_LIMIT {
-            return GATHER.with_borrow_mut(|buf| {
+        if total <= GATHER_LIMIT && !*blocked {
+            let polled = GATHER.with_borrow_mut(|buf| {
                 buf.clear();
                 for part in queue.iter().flat_map(Outbound::remaining) {
                     buf.extend_from_slice(part);
                 }
                 Pin::new(&mut *io).poll_write(cx, buf)
             });
+            *blocked = polled.is_pending();
+            return polled;
         }
         let mut slices = [IoSlice::new(&[]); 2 * FRAMES_PER_WRITE];
         let mut used = 0;
@@ -247,7 +254,11 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
                 }
             }
         }
-        Pin::new(io).poll_write_vectored(cx, &slices[..used])
+        let polled = Pin::new(io).poll_write_vectored(cx, &slices[..used]);
+        if polled.is_ready() {
+            *blocked = false;
+        }
+        polled
     }
 
     /// Closes the socket's write side, after [`Self::poll_flush`].
@@ -271,6 +282,62 @@ mod tests {
         for size in [1_000, GATHER_LIMIT + 1_000] {
             frames_arrive_whole(size).await;
         }
+    }
+
+    /// A socket that is full for its first write and records which kind of write it got.
+    struct FullOnce {
+        full: bool,
+        calls: Vec<&'static str>,
+    }
+
+    impl AsyncWrite for FullOnce {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.calls.push("write");
+            if std::mem::take(&mut self.full) {
+                return Poll::Pending;
+            }
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            self.calls.push("writev");
+            Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn a_full_socket_is_not_gathered_for_again_until_a_write_gets_through() {
+        let mut writer = FrameWriter::new(FullOnce {
+            full: true,
+            calls: Vec::new(),
+        });
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        writer.push(OpCode::Text, Bytes::from_static(b"first"));
+        assert!(writer.poll_flush(&mut cx).is_pending());
+        assert!(writer.poll_flush(&mut cx).is_ready());
+        writer.push(OpCode::Text, Bytes::from_static(b"second"));
+        assert!(writer.poll_flush(&mut cx).is_ready());
+        assert_eq!(writer.io.calls, ["write", "writev", "write"]);
     }
 
     async fn frames_arrive_whole(size: usize) {
