@@ -146,7 +146,7 @@ pub(crate) struct Options {
     pub(crate) sweep_rates: Vec<u32>,
     pub(crate) idle: usize,
     pub(crate) payload: usize,
-    /// How many times the runs behind the latency goals are measured (see [`RoundRuns`]).
+    /// How many times the runs behind the latency goals are measured (see [`round_runs`]).
     pub(crate) rounds: u32,
     /// Write the results into docs/benchmarks.md and docs/loadtest.svg.
     pub(crate) write_docs: bool,
@@ -266,37 +266,57 @@ async fn attempt(bins: &Binaries, o: &Options, s: RunSpec, out: &mut Outcome) ->
     }
 }
 
+/// A sweep run: 1,000 JSON clients at `rate`.
+fn sweep_run(target: Target, rate: u32) -> RunSpec {
+    json_run(Scenario::Sweep, target, 1_000, 0, rate)
+}
+
+/// A latency run: 100 JSON clients at `rate`.
+fn latency_run(target: Target, rate: u32) -> RunSpec {
+    json_run(Scenario::Latency, target, 100, 0, rate)
+}
+
+/// The stall run: 100 JSON clients at 1,000 msg/s, 10 of which never read.
+fn stall_run(target: Target) -> RunSpec {
+    json_run(Scenario::Stall, target, 100, 10, 1_000)
+}
+
+fn json_run(
+    scenario: Scenario,
+    target: Target,
+    clients: usize,
+    stalled: usize,
+    rate: u32,
+) -> RunSpec {
+    RunSpec {
+        name: scenario.name(),
+        target,
+        codec: Codec::Json,
+        clients,
+        stalled,
+        rate,
+    }
+}
+
 /// The runs a round repeats: those whose p99 a latency goal is stated in, for the selected
 /// scenarios. 1,000 clients at the sweep's first rate, 100 clients at 1,000 msg/s, and the
 /// same with 10% stalled right after it, so the change between the two is measured close in
 /// time.
-struct RoundRuns;
-
-impl RoundRuns {
-    fn specs(target: Target, o: &Options) -> Vec<RunSpec> {
-        let has = |s: Scenario| o.scenarios.contains(&s);
-        let spec = |name: Scenario, clients, stalled, rate| RunSpec {
-            name: name.name(),
-            target,
-            codec: Codec::Json,
-            clients,
-            stalled,
-            rate,
-        };
-        let mut specs = Vec::new();
-        if has(Scenario::Sweep)
-            && let Some(&rate) = o.sweep_rates.first()
-        {
-            specs.push(spec(Scenario::Sweep, 1_000, 0, rate));
-        }
-        if has(Scenario::Latency) {
-            specs.push(spec(Scenario::Latency, 100, 0, 1_000));
-        }
-        if has(Scenario::Stall) {
-            specs.push(spec(Scenario::Stall, 100, 10, 1_000));
-        }
-        specs
+fn round_runs(target: Target, o: &Options) -> Vec<RunSpec> {
+    let has = |s: Scenario| o.scenarios.contains(&s);
+    let mut specs = Vec::new();
+    if has(Scenario::Sweep)
+        && let Some(&rate) = o.sweep_rates.first()
+    {
+        specs.push(sweep_run(target, rate));
     }
+    if has(Scenario::Latency) {
+        specs.push(latency_run(target, 1_000));
+    }
+    if has(Scenario::Stall) {
+        specs.push(stall_run(target));
+    }
+    specs
 }
 
 /// Every selected scenario for every selected target, then NATS.
@@ -309,19 +329,11 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
     for &target in &o.targets {
         eprintln!("loadtest: {}", target.name());
         if has(Scenario::Sweep) {
-            let sweep = |rate| RunSpec {
-                name: Scenario::Sweep.name(),
-                target,
-                codec: Codec::Json,
-                clients: 1_000,
-                stalled: 0,
-                rate,
-            };
             // Rising rates until a run loses messages or falls behind.
             let mut sustained = None;
             let mut failed = None;
             for &rate in &o.sweep_rates {
-                if attempt(bins, o, sweep(rate), &mut out).await {
+                if attempt(bins, o, sweep_run(target, rate), &mut out).await {
                     sustained = Some(rate);
                 } else {
                     failed = Some(rate);
@@ -335,34 +347,18 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
                 let mut knee = Knee { low, high };
                 for _ in 0..SWEEP_REFINEMENTS {
                     let Some(rate) = knee.middle() else { break };
-                    let sustained = attempt(bins, o, sweep(rate), &mut out).await;
+                    let sustained = attempt(bins, o, sweep_run(target, rate), &mut out).await;
                     knee.record(rate, sustained);
                 }
             }
         }
         if has(Scenario::Latency) {
             for rate in [1_000, 10_000] {
-                let s = RunSpec {
-                    name: Scenario::Latency.name(),
-                    target,
-                    codec: Codec::Json,
-                    clients: 100,
-                    stalled: 0,
-                    rate,
-                };
-                attempt(bins, o, s, &mut out).await;
+                attempt(bins, o, latency_run(target, rate), &mut out).await;
             }
         }
         if has(Scenario::Stall) {
-            let s = RunSpec {
-                name: Scenario::Stall.name(),
-                target,
-                codec: Codec::Json,
-                clients: 100,
-                stalled: 10,
-                rate: 1_000,
-            };
-            attempt(bins, o, s, &mut out).await;
+            attempt(bins, o, stall_run(target), &mut out).await;
         }
         if has(Scenario::MsgPack) && target == Target::Dexmon {
             for (clients, rate) in [(100, 1_000), (1_000, 500)] {
@@ -416,7 +412,7 @@ async fn scenarios(bins: &Binaries, o: &Options) -> Result<Outcome, String> {
     for round in 2..=o.rounds {
         eprintln!("loadtest: round {round} of {}", o.rounds);
         for &target in &o.targets {
-            for s in RoundRuns::specs(target, o) {
+            for s in round_runs(target, o) {
                 attempt(bins, o, s, &mut out).await;
             }
         }
@@ -506,7 +502,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(o.rounds, 5);
-        let shapes: Vec<(&str, usize, usize, u32)> = RoundRuns::specs(Target::NodeWs, &o)
+        let shapes: Vec<(&str, usize, usize, u32)> = round_runs(Target::NodeWs, &o)
             .iter()
             .map(|s| (s.name, s.clients, s.stalled, s.rate))
             .collect();
@@ -516,6 +512,6 @@ mod tests {
         );
         let all = Options::parse(&args(&["--rates", "100,500"])).unwrap();
         assert_eq!(all.rounds, 1);
-        assert_eq!(RoundRuns::specs(Target::Dexmon, &all)[0].clients, 1_000);
+        assert_eq!(round_runs(Target::Dexmon, &all)[0].clients, 1_000);
     }
 }
