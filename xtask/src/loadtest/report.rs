@@ -285,12 +285,11 @@ fn plot(results: &[RunResult]) -> String {
         // The sweep's refinements run after the listed rates, and rounds repeat its first
         // rate: one point per rate, the median run.
         points.sort_by_key(|r| r.rate);
-        let mut points: Vec<&RunResult> = points
+        let points: Vec<&RunResult> = points
             .chunk_by(|a, b| a.rate == b.rate)
             .filter_map(|same| Repeated::of(same.iter().map(|r| **r)))
             .map(|repeated| repeated.median)
             .collect();
-        points.dedup_by_key(|r| r.rate);
         if points.is_empty() {
             continue;
         }
@@ -515,6 +514,36 @@ mod tests {
             "| dexmon | 100000 | - | 14 ms | 3.00 ms (median of 3; 1.00 to 9.00) | \
              1.20 ms (median of 3; 1.10 to 20) | -60% | - |"
         );
+    }
+
+    #[test]
+    fn the_plot_keeps_one_point_per_rate() {
+        let run = |rate, p99_us| RunResult {
+            scenario: Scenario::Sweep.name(),
+            target: Target::Dexmon,
+            codec: Codec::Json,
+            clients: 1_000,
+            stalled: 0,
+            rate,
+            delivered_per_s: f64::from(rate) * 1_000.0,
+            p50_us: 1,
+            p99_us,
+            p999_us: p99_us,
+            max_us: p99_us,
+            lost: 0,
+            duplicates: 0,
+            disconnected: 0,
+            cpu_ns_per_delivery: 0.0,
+            rss_mib: 0.0,
+        };
+        // Three rounds at the first rate, one run at the next.
+        let svg = plot(&[
+            run(100, 1_000),
+            run(250, 3_000),
+            run(100, 9_000),
+            run(100, 5_000),
+        ]);
+        assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
     }
 
     #[test]
