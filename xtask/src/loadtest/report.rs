@@ -478,16 +478,20 @@ fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn repeated_runs_report_their_median_and_spread() {
-        let run = |scenario: Scenario, clients, stalled, rate, p99_us| RunResult {
-            scenario: scenario.name(),
-            target: Target::Dexmon,
-            codec: Codec::Json,
-            clients,
-            stalled,
-            rate,
-            delivered_per_s: 100_000.0,
+    use crate::loadtest::clients::RunSpec;
+    use crate::loadtest::{latency_run, stall_run, sweep_run};
+
+    /// A run of `spec` that delivered everything, with `p99_us` as its tail.
+    #[allow(clippy::cast_precision_loss)]
+    fn measured(spec: &RunSpec, p99_us: u64) -> RunResult {
+        RunResult {
+            scenario: spec.name,
+            target: spec.target,
+            codec: spec.codec,
+            clients: spec.clients,
+            stalled: spec.stalled,
+            rate: spec.rate,
+            delivered_per_s: f64::from(spec.rate) * (spec.clients - spec.stalled) as f64,
             p50_us: 1,
             p99_us,
             p999_us: p99_us,
@@ -497,15 +501,24 @@ mod tests {
             disconnected: 0,
             cpu_ns_per_delivery: 0.0,
             rss_mib: 0.0,
-        };
+        }
+    }
+
+    #[test]
+    fn repeated_runs_report_their_median_and_spread() {
+        let (sweep, latency, stall) = (
+            sweep_run(Target::Dexmon, 100),
+            latency_run(Target::Dexmon, 1_000),
+            stall_run(Target::Dexmon),
+        );
         let results = [
-            run(Scenario::Sweep, 1_000, 0, 100, 14_000),
-            run(Scenario::Latency, 100, 0, 1_000, 9_000),
-            run(Scenario::Stall, 100, 10, 1_000, 20_000),
-            run(Scenario::Latency, 100, 0, 1_000, 1_000),
-            run(Scenario::Stall, 100, 10, 1_000, 1_100),
-            run(Scenario::Latency, 100, 0, 1_000, 3_000),
-            run(Scenario::Stall, 100, 10, 1_000, 1_200),
+            measured(&sweep, 14_000),
+            measured(&latency, 9_000),
+            measured(&stall, 20_000),
+            measured(&latency, 1_000),
+            measured(&stall, 1_100),
+            measured(&latency, 3_000),
+            measured(&stall, 1_200),
         ];
         let summary = summarize(&results, &[]);
         let row = summary.lines().nth(2).unwrap();
@@ -518,24 +531,7 @@ mod tests {
 
     #[test]
     fn the_plot_keeps_one_point_per_rate() {
-        let run = |rate, p99_us| RunResult {
-            scenario: Scenario::Sweep.name(),
-            target: Target::Dexmon,
-            codec: Codec::Json,
-            clients: 1_000,
-            stalled: 0,
-            rate,
-            delivered_per_s: f64::from(rate) * 1_000.0,
-            p50_us: 1,
-            p99_us,
-            p999_us: p99_us,
-            max_us: p99_us,
-            lost: 0,
-            duplicates: 0,
-            disconnected: 0,
-            cpu_ns_per_delivery: 0.0,
-            rss_mib: 0.0,
-        };
+        let run = |rate, p99_us| measured(&sweep_run(Target::Dexmon, rate), p99_us);
         // Three rounds at the first rate, one run at the next.
         let svg = plot(&[
             run(100, 1_000),
