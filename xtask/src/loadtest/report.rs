@@ -442,7 +442,7 @@ fn summarize(results: &[RunResult], idle: &[IdleRow]) -> String {
         } else {
             "no sustained rate".to_owned()
         };
-        let wide = find(Scenario::Sweep, t, 1_000, 100);
+        let wide = find(Scenario::Sweep, t, 1_000, super::WIDE_GOAL_RATE);
         let base = find(Scenario::Latency, t, 100, 1_000);
         let stall = find(Scenario::Stall, t, 100, 1_000);
         #[allow(clippy::cast_precision_loss)]
