@@ -9,8 +9,8 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+use std::task::{Context, Poll, RawWakerVTable, Wake, Waker};
 
 use futures::task::AtomicWaker;
 
@@ -37,6 +37,12 @@ impl Wake for Signal {
 pub(super) struct Gate {
     signal: Arc<Signal>,
     waker: Waker,
+    /// The task waker that is registered and not yet taken by a wake (its data and vtable
+    /// pointers), or nulls. While it is the polling task's and nothing signalled, a poll
+    /// touches only plain loads: registering again on every poll was two atomic
+    /// read-modify-writes per gate, and a connection polls its gates two or three times per
+    /// delivery.
+    registered: (AtomicPtr<()>, AtomicPtr<RawWakerVTable>),
 }
 
 impl Default for Gate {
@@ -48,6 +54,10 @@ impl Default for Gate {
         Self {
             waker: Waker::from(signal.clone()),
             signal,
+            registered: (
+                AtomicPtr::new(std::ptr::null_mut()),
+                AtomicPtr::new(std::ptr::null_mut()),
+            ),
         }
     }
 }
@@ -67,15 +77,40 @@ impl Gate {
         cx: &mut Context<'_>,
         source: impl FnOnce(&mut Context<'_>) -> Poll<T>,
     ) -> Poll<T> {
-        self.signal.task.register(cx.waker());
+        let task = cx.waker();
+        // A wake marks `woken` before it takes the registered waker, so while `woken` is clear
+        // the registration this gate made is still in place.
+        if !self.signal.woken.load(Ordering::Acquire) && self.is_registered(task) {
+            return Poll::Pending;
+        }
+        self.signal.task.register(task);
+        self.set_registered(
+            task.data().cast_mut(),
+            std::ptr::from_ref(task.vtable()).cast_mut(),
+        );
         if !self.signal.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
+        // The wake this consumed may have taken the registration just made.
+        self.set_registered(std::ptr::null_mut(), std::ptr::null_mut());
         let polled = source(&mut Context::from_waker(&self.waker));
         if polled.is_ready() {
             self.open();
         }
         polled
+    }
+
+    fn is_registered(&self, task: &Waker) -> bool {
+        let (data, vtable) = &self.registered;
+        let vtable = vtable.load(Ordering::Relaxed);
+        !vtable.is_null()
+            && std::ptr::eq(vtable, task.vtable())
+            && std::ptr::eq(data.load(Ordering::Relaxed), task.data())
+    }
+
+    fn set_registered(&self, data: *mut (), vtable: *mut RawWakerVTable) {
+        self.registered.0.store(data, Ordering::Relaxed);
+        self.registered.1.store(vtable, Ordering::Relaxed);
     }
 
     /// [`Self::poll`] as a future, for `select!`.
@@ -163,6 +198,64 @@ mod tests {
             "ready sources are polled again"
         );
         assert_eq!(source.polls.load(Ordering::Relaxed), 3);
+    }
+
+    /// Fires the waker the source was last given.
+    fn signal(source: &Source) {
+        source.waker.lock().unwrap().take().unwrap().wake();
+    }
+
+    #[test]
+    fn every_signal_wakes_the_task_though_quiet_polls_do_not_register_again() {
+        let task = Arc::new(Task::default());
+        let task_waker = Waker::from(task.clone());
+        let mut cx = Context::from_waker(&task_waker);
+        let (gate, source) = (Gate::default(), Source::default());
+        let mut fut = Polled(&source);
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        for round in 1..=3 {
+            // The wake takes the registration; the poll it causes must make a new one.
+            signal(&source);
+            assert_eq!(task.0.load(Ordering::Relaxed), round);
+            assert!(through(&gate, &mut cx, &mut fut).is_pending());
+            assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        }
+    }
+
+    #[test]
+    fn a_wake_that_lands_during_a_poll_leaves_the_task_registered() {
+        let task = Arc::new(Task::default());
+        let task_waker = Waker::from(task.clone());
+        let mut cx = Context::from_waker(&task_waker);
+        let (gate, source) = (Gate::default(), Source::default());
+        let mut fut = Polled(&source);
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        // Another thread's wake, cut in two around a poll: it marks the gate before the poll
+        // registers, and takes that fresh registration after the poll consumed the mark.
+        gate.signal.woken.store(true, Ordering::Release);
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        gate.signal.task.wake();
+        assert_eq!(task.0.load(Ordering::Relaxed), 1);
+        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        signal(&source);
+        assert_eq!(
+            task.0.load(Ordering::Relaxed),
+            2,
+            "the source's next signal was lost"
+        );
+    }
+
+    #[test]
+    fn a_gate_polled_by_another_task_wakes_that_task() {
+        let (first, second) = (Arc::new(Task::default()), Arc::new(Task::default()));
+        let (first_waker, second_waker) = (Waker::from(first.clone()), Waker::from(second.clone()));
+        let (gate, source) = (Gate::default(), Source::default());
+        let mut fut = Polled(&source);
+        assert!(through(&gate, &mut Context::from_waker(&first_waker), &mut fut).is_pending());
+        assert!(through(&gate, &mut Context::from_waker(&second_waker), &mut fut).is_pending());
+        signal(&source);
+        assert_eq!(first.0.load(Ordering::Relaxed), 0);
+        assert_eq!(second.0.load(Ordering::Relaxed), 1);
     }
 
     #[test]
