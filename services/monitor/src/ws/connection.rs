@@ -150,9 +150,15 @@ impl Connection {
         let timer = tokio::time::sleep_until(next_ping.min(last_pong + pong_deadline));
         tokio::pin!(timer);
         // The sources that are quiet nearly always are polled only once they signalled: a
-        // live message wakes this task far more often than anything else.
-        let (shutdown_gate, read_gate, timer_gate) =
-            (Gate::default(), Gate::default(), Gate::default());
+        // live message wakes this task far more often than anything else. The writer is one
+        // of them while the socket is full: it then waits for the socket to take more, so a
+        // stalled client's live messages only join its outbox.
+        let (shutdown_gate, write_gate, read_gate, timer_gate) = (
+            Gate::default(),
+            Gate::default(),
+            Gate::default(),
+            Gate::default(),
+        );
         loop {
             if self.outbox.is_closing() {
                 return Ended::Closing;
@@ -164,7 +170,7 @@ impl Connection {
                 () = shutdown_gate.wait(|cx| going_away.as_mut().poll(cx)) => {
                     self.outbox.close(close_code::GOING_AWAY, "server going away");
                 }
-                written = writer.write(&mut self.outbox), if writing => {
+                written = write_gate.wait(|cx| writer.poll_write(cx, &mut self.outbox)), if writing => {
                     if written.is_err() {
                         return Ended::WriteFailed;
                     }
@@ -353,5 +359,135 @@ impl Connection {
             }
             Err(err) => tracing::error!(%err, "control message failed to encode"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Waker};
+
+    use tokio::io::ReadBuf;
+
+    use super::*;
+    use crate::auth::Auth;
+    use crate::hub::Hub;
+    use crate::ws::{WsConfig, WsStats};
+
+    /// A client that never reads: its socket takes `room` more bytes, then nothing until the
+    /// test makes room. Counts the writes the connection tries.
+    #[derive(Default)]
+    struct Client {
+        room: usize,
+        received: Vec<u8>,
+        write_polls: usize,
+        writable: Option<Waker>,
+    }
+
+    #[derive(Clone, Default)]
+    struct Socket(Arc<Mutex<Client>>);
+
+    impl AsyncRead for Socket {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            // The client sends nothing; its heartbeat is hours away in this test.
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Socket {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let mut client = self.0.lock().unwrap();
+            client.write_polls += 1;
+            let n = buf.len().min(client.room);
+            if n == 0 {
+                client.writable = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            client.room -= n;
+            client.received.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Lets the connection's task run until it waits.
+    async fn settle() {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    #[tokio::test]
+    async fn a_full_socket_is_not_tried_again_for_each_live_message_and_loses_none() {
+        let hub = Arc::new(Hub::new(1_024));
+        let (_stop, shutdown) = tokio::sync::watch::channel(false);
+        let config = WsConfig {
+            heartbeat: std::time::Duration::from_secs(3_600),
+            ..WsConfig::default()
+        };
+        let ctx = WsContext {
+            hub: hub.clone(),
+            config: Arc::new(config),
+            stats: Arc::new(WsStats::default()),
+            auth: Arc::new(Auth::default()),
+            shutdown,
+        };
+        let socket = Socket::default();
+        let peer = "127.0.0.1:9".parse().unwrap();
+        let task = tokio::spawn(Connection::run(
+            socket.clone(),
+            ctx,
+            Codec::Json,
+            peer,
+            true,
+        ));
+        settle().await;
+        let tried = socket.0.lock().unwrap().write_polls;
+        assert!(tried > 0, "the greeting was never written");
+
+        for i in 0..100 {
+            hub.log(protocol::LogLevel::Info, &format!("probe {i}"), &[]);
+            tokio::task::yield_now().await;
+        }
+        settle().await;
+        assert_eq!(
+            socket.0.lock().unwrap().write_polls,
+            tried,
+            "the full socket was tried again for live messages"
+        );
+
+        let writable = {
+            let mut client = socket.0.lock().unwrap();
+            client.room = usize::MAX;
+            client
+                .writable
+                .take()
+                .expect("the writer waits on the socket")
+        };
+        writable.wake();
+        settle().await;
+        let received = String::from_utf8_lossy(&socket.0.lock().unwrap().received).into_owned();
+        for i in 0..100 {
+            assert!(
+                received.contains(&format!("\"probe {i}\"")),
+                "live message {i} was lost"
+            );
+        }
+        task.abort();
     }
 }

@@ -113,7 +113,7 @@ impl<W: AsyncWrite + Unpin> Writer<W> {
     /// payloads shared, not copied) and leave in as few vectored writes as the socket takes.
     /// Nothing more is taken from the outbox until they are all in the socket, so a slow
     /// client's backlog stays in its outbox, where prices conflate.
-    fn poll_write(
+    pub(super) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
         outbox: &mut Outbox,
