@@ -335,12 +335,14 @@ pub(crate) async fn run_once(
     )
     .await;
     let cpu_start = cpu_ns(server.pid);
+    let client_cpu_start = cpu_ns(std::process::id());
     let started = Instant::now();
     measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     measuring.store(false, Ordering::Relaxed);
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_ns(server.pid).saturating_sub(cpu_start);
+    let client_cpu = cpu_ns(std::process::id()).saturating_sub(client_cpu_start);
     let rss = rss_kib(server.pid);
     let _ = stop_tx.send(true);
     let Totals {
@@ -368,15 +370,21 @@ pub(crate) async fn run_once(
         lost,
         duplicates,
         disconnected,
-        cpu_ns_per_delivery: if delivered == 0 {
-            0.0
-        } else {
-            cpu as f64 / delivered as f64
-        },
+        cpu_ns_per_delivery: per_delivery(cpu, delivered),
+        client_cpu_ns_per_delivery: per_delivery(client_cpu, delivered),
         rss_mib: rss as f64 / 1024.0,
     };
     eprintln!("  {}", row(&result));
     Ok(result)
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn per_delivery(cpu_ns: u64, delivered: u64) -> f64 {
+    if delivered == 0 {
+        0.0
+    } else {
+        cpu_ns as f64 / delivered as f64
+    }
 }
 
 /// Memory per idle connection: RSS with `idle` connections minus RSS with none, over `idle`.

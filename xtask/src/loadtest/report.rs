@@ -28,6 +28,9 @@ pub(crate) struct RunResult {
     pub(crate) duplicates: u64,
     pub(crate) disconnected: usize,
     pub(crate) cpu_ns_per_delivery: f64,
+    /// The load client's own CPU time per delivery (its one thread, on the other core): how
+    /// long it takes to read one frame, which bounds how soon it can see the last of many.
+    pub(crate) client_cpu_ns_per_delivery: f64,
     pub(crate) rss_mib: f64,
 }
 
@@ -180,7 +183,7 @@ fn ms(us: u64) -> String {
 
 pub(crate) fn row(r: &RunResult) -> String {
     format!(
-        "| {} | {} | {} | {} | {} | {:.0} | {:.0} | {} / {} / {} / {} | {} | {} | {} | {:.0} | {:.0} |",
+        "| {} | {} | {} | {} | {} | {:.0} | {:.0} | {} / {} / {} / {} | {} | {} | {} | {:.0} | {:.0} | {:.0} |",
         r.scenario,
         r.target.name(),
         codec_name(r.codec),
@@ -200,11 +203,12 @@ pub(crate) fn row(r: &RunResult) -> String {
         r.duplicates,
         r.disconnected,
         r.cpu_ns_per_delivery,
+        r.client_cpu_ns_per_delivery,
         r.rss_mib,
     )
 }
 
-const HEADER: &str = "| scenario | target | codec | clients | msg/s | offered deliveries/s | delivered/s | latency p50 / p99 / p99.9 / max (ms) | lost | dup | disconnected | server CPU ns/delivery | server RSS MiB |\n|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|";
+const HEADER: &str = "| scenario | target | codec | clients | msg/s | offered deliveries/s | delivered/s | latency p50 / p99 / p99.9 / max (ms) | lost | dup | disconnected | server CPU ns/delivery | load client CPU ns/delivery | server RSS MiB |\n|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|";
 
 /// An SVG of delivered/s against p99 latency, one line per target, from the sweep.
 fn plot(results: &[RunResult]) -> String {
@@ -500,6 +504,7 @@ mod tests {
             duplicates: 0,
             disconnected: 0,
             cpu_ns_per_delivery: 0.0,
+            client_cpu_ns_per_delivery: 0.0,
             rss_mib: 0.0,
         }
     }
@@ -543,6 +548,25 @@ mod tests {
     }
 
     #[test]
+    fn a_row_has_a_value_under_every_header() {
+        let mut run = measured(&sweep_run(Target::Dexmon, 100), 900);
+        run.cpu_ns_per_delivery = 6_620.0;
+        run.client_cpu_ns_per_delivery = 7_213.0;
+        let columns = |line: &str| {
+            line.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let header = HEADER.lines().next().unwrap();
+        let (names, values) = (columns(header), columns(&row(&run)));
+        assert_eq!(names.len(), values.len());
+        let value = |name: &str| values[names.iter().position(|n| n == name).unwrap()].clone();
+        assert_eq!(value("server CPU ns/delivery"), "6620");
+        assert_eq!(value("load client CPU ns/delivery"), "7213");
+    }
+
+    #[test]
     fn sustained_means_no_loss_and_keeping_up() {
         let mut r = RunResult {
             scenario: "sweep",
@@ -560,6 +584,7 @@ mod tests {
             duplicates: 0,
             disconnected: 0,
             cpu_ns_per_delivery: 0.0,
+            client_cpu_ns_per_delivery: 0.0,
             rss_mib: 0.0,
         };
         assert!(r.sustained());
