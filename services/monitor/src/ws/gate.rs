@@ -160,114 +160,114 @@ mod tests {
         }
     }
 
-    /// Polls the test source through the gate.
-    fn through(gate: &Gate, cx: &mut Context<'_>, fut: &mut Polled<'_>) -> Poll<()> {
-        gate.poll(cx, |cx| Pin::new(fut).poll(cx))
+    /// A gate in front of a test source, polled by one test task.
+    struct Probe {
+        task: Arc<Task>,
+        waker: Waker,
+        gate: Gate,
+        source: Source,
+    }
+
+    impl Probe {
+        fn new() -> Self {
+            let task = Arc::new(Task::default());
+            Self {
+                waker: Waker::from(task.clone()),
+                task,
+                gate: Gate::default(),
+                source: Source::default(),
+            }
+        }
+
+        /// Polls the source through the gate, as the probe's task.
+        fn poll(&self) -> Poll<()> {
+            self.poll_as(&self.waker)
+        }
+
+        fn poll_as(&self, task: &Waker) -> Poll<()> {
+            let mut cx = Context::from_waker(task);
+            self.gate
+                .poll(&mut cx, |cx| Pin::new(&mut Polled(&self.source)).poll(cx))
+        }
+
+        /// Fires the waker the source was last given.
+        fn signal(&self) {
+            self.source.waker.lock().unwrap().take().unwrap().wake();
+        }
+
+        fn wakes(&self) -> usize {
+            self.task.0.load(Ordering::Relaxed)
+        }
+
+        fn source_polls(&self) -> usize {
+            self.source.polls.load(Ordering::Relaxed)
+        }
     }
 
     #[test]
     fn a_source_is_polled_only_after_its_own_waker_fired() {
-        let task = Arc::new(Task::default());
-        let task_waker = Waker::from(task.clone());
-        let mut cx = Context::from_waker(&task_waker);
-        let (gate, source) = (Gate::default(), Source::default());
-        let mut fut = Polled(&source);
-
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
-        assert_eq!(source.polls.load(Ordering::Relaxed), 1, "open at first");
+        let probe = Probe::new();
+        assert!(probe.poll().is_pending());
+        assert_eq!(probe.source_polls(), 1, "open at first");
         for _ in 0..3 {
-            assert!(through(&gate, &mut cx, &mut fut).is_pending());
+            assert!(probe.poll().is_pending());
         }
-        assert_eq!(
-            source.polls.load(Ordering::Relaxed),
-            1,
-            "not polled while quiet"
-        );
+        assert_eq!(probe.source_polls(), 1, "not polled while quiet");
 
-        source.ready.store(true, Ordering::Relaxed);
-        let waker = source.waker.lock().unwrap().take().unwrap();
-        waker.wake();
-        assert_eq!(
-            task.0.load(Ordering::Relaxed),
-            1,
-            "its signal wakes the task"
-        );
-        assert!(through(&gate, &mut cx, &mut fut).is_ready());
-        assert!(
-            through(&gate, &mut cx, &mut fut).is_ready(),
-            "ready sources are polled again"
-        );
-        assert_eq!(source.polls.load(Ordering::Relaxed), 3);
-    }
-
-    /// Fires the waker the source was last given.
-    fn signal(source: &Source) {
-        source.waker.lock().unwrap().take().unwrap().wake();
+        probe.source.ready.store(true, Ordering::Relaxed);
+        probe.signal();
+        assert_eq!(probe.wakes(), 1, "its signal wakes the task");
+        assert!(probe.poll().is_ready());
+        assert!(probe.poll().is_ready(), "ready sources are polled again");
+        assert_eq!(probe.source_polls(), 3);
     }
 
     #[test]
     fn every_signal_wakes_the_task_though_quiet_polls_do_not_register_again() {
-        let task = Arc::new(Task::default());
-        let task_waker = Waker::from(task.clone());
-        let mut cx = Context::from_waker(&task_waker);
-        let (gate, source) = (Gate::default(), Source::default());
-        let mut fut = Polled(&source);
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        let probe = Probe::new();
+        assert!(probe.poll().is_pending());
         for round in 1..=3 {
             // The wake takes the registration; the poll it causes must make a new one.
-            signal(&source);
-            assert_eq!(task.0.load(Ordering::Relaxed), round);
-            assert!(through(&gate, &mut cx, &mut fut).is_pending());
-            assert!(through(&gate, &mut cx, &mut fut).is_pending());
+            probe.signal();
+            assert_eq!(probe.wakes(), round);
+            assert!(probe.poll().is_pending());
+            assert!(probe.poll().is_pending());
         }
     }
 
     #[test]
     fn a_wake_that_lands_during_a_poll_leaves_the_task_registered() {
-        let task = Arc::new(Task::default());
-        let task_waker = Waker::from(task.clone());
-        let mut cx = Context::from_waker(&task_waker);
-        let (gate, source) = (Gate::default(), Source::default());
-        let mut fut = Polled(&source);
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
+        let probe = Probe::new();
+        assert!(probe.poll().is_pending());
         // Another thread's wake, cut in two around a poll: it marks the gate before the poll
         // registers, and takes that fresh registration after the poll consumed the mark.
-        gate.signal.woken.store(true, Ordering::Release);
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
-        gate.signal.task.wake();
-        assert_eq!(task.0.load(Ordering::Relaxed), 1);
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
-        signal(&source);
-        assert_eq!(
-            task.0.load(Ordering::Relaxed),
-            2,
-            "the source's next signal was lost"
-        );
+        probe.gate.signal.woken.store(true, Ordering::Release);
+        assert!(probe.poll().is_pending());
+        probe.gate.signal.task.wake();
+        assert_eq!(probe.wakes(), 1);
+        assert!(probe.poll().is_pending());
+        probe.signal();
+        assert_eq!(probe.wakes(), 2, "the source's next signal was lost");
     }
 
     #[test]
     fn a_gate_polled_by_another_task_wakes_that_task() {
-        let (first, second) = (Arc::new(Task::default()), Arc::new(Task::default()));
-        let (first_waker, second_waker) = (Waker::from(first.clone()), Waker::from(second.clone()));
-        let (gate, source) = (Gate::default(), Source::default());
-        let mut fut = Polled(&source);
-        assert!(through(&gate, &mut Context::from_waker(&first_waker), &mut fut).is_pending());
-        assert!(through(&gate, &mut Context::from_waker(&second_waker), &mut fut).is_pending());
-        signal(&source);
-        assert_eq!(first.0.load(Ordering::Relaxed), 0);
-        assert_eq!(second.0.load(Ordering::Relaxed), 1);
+        let probe = Probe::new();
+        let other = Arc::new(Task::default());
+        assert!(probe.poll().is_pending());
+        assert!(probe.poll_as(&Waker::from(other.clone())).is_pending());
+        probe.signal();
+        assert_eq!(probe.wakes(), 0);
+        assert_eq!(other.0.load(Ordering::Relaxed), 1);
     }
 
     #[test]
     fn opening_the_gate_polls_the_source_once_more() {
-        let task_waker = Waker::from(Arc::new(Task::default()));
-        let mut cx = Context::from_waker(&task_waker);
-        let (gate, source) = (Gate::default(), Source::default());
-        let mut fut = Polled(&source);
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
-        gate.open();
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
-        assert!(through(&gate, &mut cx, &mut fut).is_pending());
-        assert_eq!(source.polls.load(Ordering::Relaxed), 2);
+        let probe = Probe::new();
+        assert!(probe.poll().is_pending());
+        probe.gate.open();
+        assert!(probe.poll().is_pending());
+        assert!(probe.poll().is_pending());
+        assert_eq!(probe.source_polls(), 2);
     }
 }
