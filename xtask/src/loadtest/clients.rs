@@ -378,8 +378,9 @@ pub(crate) async fn run_once(
     Ok(result)
 }
 
+/// CPU time per delivery, in nanoseconds; 0 when nothing was delivered.
 #[allow(clippy::cast_precision_loss)]
-fn per_delivery(cpu_ns: u64, delivered: u64) -> f64 {
+pub(crate) fn per_delivery(cpu_ns: u64, delivered: u64) -> f64 {
     if delivered == 0 {
         0.0
     } else {

@@ -23,7 +23,9 @@ use futures::StreamExt;
 use protocol::Codec;
 
 use super::Options;
-use super::clients::{RunSpec, Totals, connect_to, gather, now_ns, read_client, run_once};
+use super::clients::{
+    RunSpec, Totals, connect_to, gather, now_ns, per_delivery, read_client, run_once,
+};
 use super::servers::{Binaries, Target, cpu_ns, free_port};
 
 /// A process killed when dropped.
@@ -270,11 +272,7 @@ async fn run_cluster(
         duplicates,
         nats_cpu_ns_per_msg: nats_cpu as f64 / published,
         nats_bytes_per_msg: nats_bytes as f64 / published,
-        dexmon_cpu_ns_per_delivery: if delivered == 0 {
-            0.0
-        } else {
-            dexmon_cpu as f64 / delivered as f64
-        },
+        dexmon_cpu_ns_per_delivery: per_delivery(dexmon_cpu, delivered),
     })
 }
 
