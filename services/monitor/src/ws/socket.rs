@@ -150,9 +150,11 @@ impl Outbound {
 pub(super) struct FrameWriter<W> {
     io: W,
     queue: VecDeque<Outbound>,
-    /// The last write found the socket full. Until one succeeds, nothing is gathered: a
-    /// stalled client's connection is polled on every live message, and each poll would copy
-    /// its whole backlog only to learn that the socket still takes nothing.
+    /// The last write found the socket full. Until one succeeds, nothing is gathered: a poll
+    /// that the socket did not ask for (the close path reads the client while it writes, and
+    /// any wake of the task polls it) would copy the backlog only to learn that the socket
+    /// still takes nothing. While serving, the connection's write gate keeps live messages
+    /// from polling a full socket at all.
     blocked: bool,
 }
 
